@@ -1,0 +1,2 @@
+export * from './stream-ingest/shard-calculator';
+export * from './stream-ingest/stream-ingest';
