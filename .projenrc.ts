@@ -31,6 +31,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'vitest@^4',
     'cdk-nag@3.0.2',
     '@cloud-copilot/iam-simulate@0.1.173',
+    'fast-check@^4',
     'esbuild@^0.28',
   ],
   jsiiVersion: '~6.0.0',
@@ -110,7 +111,7 @@ const example = project.addTask('example', {
   env: { CDK_DISABLE_VERSION_CHECK: '1' },
 });
 example.spawn(project.bundler.bundleTask);
-example.exec('ts-node --project tsconfig.dev.json examples/typescript/app.ts');
+example.exec('ts-node --project test/tsconfig.json examples/typescript/app.ts');
 
 // ---------------------------------------------------------------------------------------------
 // Docs: README and @example snippets must compile under jsii-rosetta strict.

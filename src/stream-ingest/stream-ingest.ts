@@ -176,6 +176,18 @@ const MIN_RETENTION_HOURS = 24;
 const MAX_RETENTION_HOURS = 8760;
 const STREAM_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
+// Exact actions, no wildcards: what a producer and a consumer of an encrypted stream need.
+// https://docs.aws.amazon.com/streams/latest/dev/controlling-access.html
+const WRITE_ACTIONS = ['kinesis:ListShards', 'kinesis:PutRecord', 'kinesis:PutRecords'];
+const READ_ACTIONS = [
+  'kinesis:DescribeStream',
+  'kinesis:DescribeStreamSummary',
+  'kinesis:GetRecords',
+  'kinesis:GetShardIterator',
+  'kinesis:ListShards',
+  'kinesis:SubscribeToShard',
+];
+
 /**
  * The entry of the lake: a Kinesis data stream that producers write to, encrypted with KMS
  * and kept when the stack is deleted.
@@ -254,11 +266,13 @@ export class StreamIngest extends Construct {
       removalPolicy,
     });
 
-    if (encryption._kind === 'AWS_MANAGED') {
+    if (encryptionKey) {
+      // AwsSolutions-KDS3 asks for the AWS-managed key alias/aws/kinesis. A customer-managed key
+      // is the stronger choice this library makes on purpose.
       acknowledge(
         stream,
         'AwsSolutions-KDS3',
-        'The AWS-managed key alias/aws/kinesis was chosen explicitly with IngestEncryption.awsManagedKey(); records are still encrypted at rest',
+        'The stream is encrypted with a customer-managed KMS key on purpose: its key policy can be audited and restricted, it rotates yearly, and one key can serve the whole lake; IngestEncryption.awsManagedKey() selects alias/aws/kinesis instead',
       );
     }
     if (removalPolicy === RemovalPolicy.DESTROY) {
@@ -274,19 +288,27 @@ export class StreamIngest extends Construct {
   }
 
   /**
-   * Lets the grantee put records into the stream (`PutRecord`, `PutRecords`, `ListShards`) and
-   * encrypt with its key. Grants no read.
+   * Lets the grantee put records into the stream (`PutRecord`, `PutRecords`, and `ListShards`
+   * to map keys to shards) and generate data keys with the stream's KMS key, which is all a
+   * producer of an encrypted stream needs. Grants no read and no decrypt.
+   *
+   * @see https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
    */
   public grantWrite(grantee: iam.IGrantable): iam.Grant {
-    return this.stream.grantWrite(grantee);
+    const grant = this.stream.grant(grantee, ...WRITE_ACTIONS);
+    return this.encryptionKey ? grant.combine(this.encryptionKey.grant(grantee, 'kms:GenerateDataKey')) : grant;
   }
 
   /**
-   * Lets the grantee read records from the stream (shard iterators, `GetRecords`, enhanced
-   * fan-out subscriptions, describe calls) and decrypt with its key. Grants no write.
+   * Lets the grantee read records from the stream (shard listing and iterators, `GetRecords`,
+   * describe calls, enhanced fan-out subscriptions) and decrypt with the stream's KMS key.
+   * Grants no write.
+   *
+   * @see https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
-    return this.stream.grantRead(grantee);
+    const grant = this.stream.grant(grantee, ...READ_ACTIONS);
+    return this.encryptionKey ? grant.combine(this.encryptionKey.grant(grantee, 'kms:Decrypt')) : grant;
   }
 
   /**
