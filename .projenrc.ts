@@ -1,4 +1,4 @@
-import { awscdk, javascript, TextFile, YamlFile } from 'projen';
+import { awscdk, javascript, JsonFile, TextFile, YamlFile } from 'projen';
 
 const jsiiEnv = {
   // jsii prints an end-of-life banner on Node 20 and, unless told not to, fetches a release
@@ -55,6 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   jest: false,
   docgen: true,
   eslint: true,
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'build-tools', 'projenrc'] },
 
   // Handlers are src/**/*.lambda.ts, bundled with esbuild at our build, never at the user's synth.
   lambdaAutoDiscover: true,
@@ -63,7 +64,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     bundlingOptions: { sourcemap: false },
   },
 
-  gitignore: ['cdk.out/', 'test-reports/', '.venv/', 'examples/java/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['cdk.out/', 'test-reports/', '.venv/', '.venv-python-app/', 'examples/java/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
   npmIgnoreOptions: { ignorePatterns: ['examples/', '.ci/', 'bench/', 'cdk.out/', 'test-reports/', 'catalog-info.yaml'] },
 });
@@ -100,6 +101,7 @@ test.reset();
 test.env('CDK_DISABLE_VERSION_CHECK', '1');
 test.spawn(project.bundler.bundleTask);
 test.exec('tsc -p test/tsconfig.json', { name: 'type-check tests' });
+test.exec('tsc -p examples/typescript/tsconfig.json', { name: 'type-check the example app' });
 test.exec('vitest run', { receiveArgs: true, name: 'vitest' });
 test.spawn(project.eslint!.eslintTask);
 
@@ -111,7 +113,14 @@ const example = project.addTask('example', {
   env: { CDK_DISABLE_VERSION_CHECK: '1' },
 });
 example.spawn(project.bundler.bundleTask);
-example.exec('ts-node --project test/tsconfig.json examples/typescript/app.ts');
+example.exec('ts-node --project examples/typescript/tsconfig.json examples/typescript/app.ts');
+new JsonFile(project, 'examples/typescript/tsconfig.json', {
+  obj: {
+    extends: '../../tsconfig.json',
+    compilerOptions: { noEmit: true, rootDir: '../..', isolatedModules: true },
+    include: ['**/*.ts'],
+  },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Docs: README and @example snippets must compile under jsii-rosetta strict.

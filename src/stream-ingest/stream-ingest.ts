@@ -393,7 +393,7 @@ export class StreamIngest extends Construct {
       const hours = retentionPeriod.toHours({ integral: false });
       if (!Number.isInteger(hours) || hours < MIN_RETENTION_HOURS || hours > MAX_RETENTION_HOURS) {
         problems.push(
-          `retentionPeriod must be a whole number of hours from ${MIN_RETENTION_HOURS} to ${MAX_RETENTION_HOURS}, got ${retentionPeriod.toHumanString()} (${hours} hours): use e.g. Duration.hours(168) or Duration.days(7)`,
+          `retentionPeriod must be a whole number of hours from ${MIN_RETENTION_HOURS} to ${MAX_RETENTION_HOURS}, got ${hours} hours: use e.g. Duration.hours(168) or Duration.days(7)`,
         );
       }
     }

@@ -1,5 +1,5 @@
-import { IConstruct } from 'constructs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
 
 /** A finding: the rule ID (granular where the rule is) and the construct path it is on. */
 export interface NagFinding {
