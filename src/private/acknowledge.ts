@@ -20,3 +20,36 @@ export function acknowledge(scope: IConstruct, id: string, reason: string): void
     scope.node.addMetadata(ACKNOWLEDGED_RULES, { [id]: reason });
   }
 }
+
+/**
+ * The flat form cdk-nag gives a CloudFormation value in granular rule IDs: `Fn::GetAtt` as
+ * `<Id.Attr>`, `Ref` as `<Id>`, `Fn::Join` joined.
+ */
+function flatten(node: unknown): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
+  const o = node as Record<string, unknown>;
+  if (o['Fn::Join']) {
+    const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
+    return items.map(flatten).join(delimiter);
+  }
+  if (o['Fn::Sub']) return flatten(o['Fn::Sub']);
+  if (o['Fn::GetAtt']) {
+    const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
+    return `<${flatten(resource)}.${flatten(attribute)}>`;
+  }
+  if (o['Fn::ImportValue']) return flatten(o['Fn::ImportValue']);
+  if (o.Ref) return `<${flatten(o.Ref)}>`;
+  return JSON.stringify(node);
+}
+
+/**
+ * Acknowledges AwsSolutions-IAM5 for exactly these wildcard resources (e.g. the objects under
+ * one table's prefix) on a policy owner, leaving any other wildcard reported.
+ */
+export function acknowledgeWildcardResources(scope: IConstruct, resources: string[], reason: string): void {
+  const stack = cdk.Stack.of(scope);
+  for (const resource of resources) {
+    acknowledge(scope, `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`, reason);
+  }
+}

@@ -1,0 +1,701 @@
+import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambdaDestinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PartitionRegistrarFunction } from './partition-registrar-function';
+import { PartitionLayout } from '../layout/partition-layout';
+import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
+import { glueCronProblems } from '../private/glue-cron';
+import { throwIfAny } from '../private/errors';
+import { nameProblem, tableNameProblems } from '../private/names';
+import { TableSchema } from '../schema/table-schema';
+
+/**
+ * The Glue database the table lives in: one this construct defines, or one that exists.
+ */
+export class CatalogDatabase {
+  /**
+   * A database is defined.
+   *
+   * @param databaseName lowercase letters, digits and underscores
+   * @default - a name derived from the construct path, unique in the account
+   */
+  public static define(databaseName?: string): CatalogDatabase {
+    return new CatalogDatabase(true, databaseName);
+  }
+
+  /** A database that already exists in the account's catalog. */
+  public static fromName(databaseName: string): CatalogDatabase {
+    return new CatalogDatabase(false, databaseName);
+  }
+
+  /** @internal */
+  public readonly _define: boolean;
+
+  /** @internal */
+  public readonly _name?: string;
+
+  private constructor(define: boolean, name?: string) {
+    this._define = define;
+    this._name = name;
+  }
+}
+
+/**
+ * What a crawl reads each time it runs.
+ *
+ * @see https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html
+ */
+export class RecrawlPolicy {
+  /**
+   * Only folders added since the last crawl (`CRAWL_NEW_FOLDERS_ONLY`): fast and cheap for an
+   * append-only lake. Glue then requires the schema-change policy LOG/LOG, so a table the
+   * crawler created keeps its first schema.
+   */
+  public static readonly NEW_FOLDERS_ONLY = new RecrawlPolicy('CRAWL_NEW_FOLDERS_ONLY');
+
+  /** Every folder on every run (`CRAWL_EVERYTHING`): slow and costly on a large lake, but sees changed schemas. */
+  public static readonly EVERYTHING = new RecrawlPolicy('CRAWL_EVERYTHING');
+
+  /**
+   * Only objects S3 reported as created (`CRAWL_EVENT_MODE`): S3 sends object-created events
+   * for the table's prefix to an encrypted SQS queue (with a dead-letter queue) that the crawler
+   * consumes, so each crawl touches just the new objects.
+   */
+  public static readonly S3_EVENTS = new RecrawlPolicy('CRAWL_EVENT_MODE');
+
+  /** The Glue recrawl behaviour. */
+  public readonly recrawlBehavior: string;
+
+  private constructor(recrawlBehavior: string) {
+    this.recrawlBehavior = recrawlBehavior;
+  }
+}
+
+/**
+ * Options of crawler-based partition discovery.
+ */
+export interface CrawlerDiscoveryOptions {
+  /**
+   * When the crawler runs: a Glue cron expression (6 fields, UTC, at most every 5 minutes).
+   *
+   * @default - the layout's schedule: 20 minutes past each hour, day or month, once Firehose's longest buffer has flushed
+   */
+  readonly schedule?: string;
+
+  /**
+   * What each crawl reads.
+   *
+   * @default RecrawlPolicy.NEW_FOLDERS_ONLY
+   */
+  readonly recrawlPolicy?: RecrawlPolicy;
+}
+
+/**
+ * How new partitions become queryable.
+ *
+ * | Choice | New data queryable | Cost | Use when |
+ * | --- | --- | --- | --- |
+ * | `projection()` | at once | none | a schema is declared (the default then) |
+ * | `eventDriven()` | seconds after each object | one Lambda call per object | other engines than Athena read the catalog's partitions |
+ * | `crawler()` | after the next crawl | crawler DPU-hours | the schema is inferred (the default, and only choice, without a schema) |
+ */
+export class PartitionDiscovery {
+  /**
+   * A Glue crawler on a schedule adds partitions (the article's way). Without a schema it also
+   * creates the table from the newline-delimited JSON it finds.
+   */
+  public static crawler(options: CrawlerDiscoveryOptions = {}): PartitionDiscovery {
+    return new PartitionDiscovery('CRAWLER', options);
+  }
+
+  /**
+   * Athena partition projection: partitions are computed from the layout at query time, so an
+   * hour is queryable as soon as Firehose writes it, with no crawler and no partition metadata
+   * to maintain. Other engines than Athena (e.g. Redshift Spectrum, EMR) do not see projected
+   * partitions. Needs a schema.
+   *
+   * @see https://docs.aws.amazon.com/athena/latest/ug/partition-projection.html
+   */
+  public static projection(): PartitionDiscovery {
+    return new PartitionDiscovery('PROJECTION', {});
+  }
+
+  /**
+   * Event-driven registration: the lake bucket's object-created events (through EventBridge)
+   * invoke a bundled Lambda that parses each key against the layout and registers its
+   * partition with `BatchCreatePartition` (idempotent). Failures are retried, then kept in a
+   * dead-letter queue. Needs a schema, and EventBridge notifications on the bucket.
+   */
+  public static eventDriven(): PartitionDiscovery {
+    return new PartitionDiscovery('EVENTS', {});
+  }
+
+  /** @internal */
+  public readonly _kind: 'CRAWLER' | 'PROJECTION' | 'EVENTS';
+
+  /** @internal */
+  public readonly _crawler: CrawlerDiscoveryOptions;
+
+  private constructor(kind: 'CRAWLER' | 'PROJECTION' | 'EVENTS', crawler: CrawlerDiscoveryOptions) {
+    this._kind = kind;
+    this._crawler = crawler;
+  }
+}
+
+/**
+ * Properties of a `CrawledCatalog`.
+ */
+export interface CrawledCatalogProps {
+  /** The lake bucket the table's objects are in (e.g. `PartitionedParquetLake.bucket`). */
+  readonly bucket: s3.IBucket;
+
+  /** The partition layout the objects are written with (e.g. `PartitionedParquetLake.layout`). */
+  readonly layout: PartitionLayout;
+
+  /**
+   * Name of the table, and of its folder in the lake: lowercase letters, digits and
+   * underscores; not `raw` or `errors`.
+   */
+  readonly tableName: string;
+
+  /**
+   * The table's columns. With a schema the table is declared here (schema-first: Firehose can
+   * convert to Parquet against it); without one the crawler creates it from the JSON lines it
+   * finds (schema-on-read).
+   *
+   * @default - schema-on-read: the crawler infers the table
+   */
+  readonly schema?: TableSchema;
+
+  /**
+   * Description of the table.
+   *
+   * @default - no description
+   */
+  readonly tableDescription?: string;
+
+  /**
+   * The Glue database the table lives in.
+   *
+   * @default CatalogDatabase.define() - a database named after the construct path
+   */
+  readonly database?: CatalogDatabase;
+
+  /**
+   * How new partitions become queryable.
+   *
+   * @default - `PartitionDiscovery.projection()` with a schema, `PartitionDiscovery.crawler()` without
+   */
+  readonly partitionDiscovery?: PartitionDiscovery;
+
+  /**
+   * The KMS key that encrypts the crawler's CloudWatch logs and Glue's S3 writes (through a
+   * Glue security configuration). A statement letting CloudWatch Logs use it is added to its
+   * key policy when the key is defined in this app.
+   *
+   * @default - the lake bucket's key when it has one, else a key is defined
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+// Parquet written by Firehose, read by Athena through the Hive Parquet SerDe.
+// https://docs.aws.amazon.com/athena/latest/ug/parquet-serde.html
+const PARQUET_INPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat';
+const PARQUET_OUTPUT_FORMAT = 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat';
+const PARQUET_SERDE = 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe';
+
+// Where Glue crawlers write their CloudWatch logs.
+const CRAWLER_LOG_GROUP_PREFIX = '/aws-glue/crawlers';
+
+/**
+ * The Glue Data Catalog side of the lake: a database, the table (declared from a schema, or
+ * inferred by a crawler) and the machinery that keeps its partitions queryable.
+ *
+ * Defines:
+ * - a Glue database (`databaseName`), unless you name an existing one
+ * - schema-first: the Parquet table (`table`), with partition projection parameters when chosen
+ * - crawler discovery: a crawler (`crawler`) with a least-privilege role and a Glue security
+ *   configuration encrypting its logs with KMS; with S3-event recrawls an encrypted SQS queue
+ *   and its dead-letter queue
+ * - event-driven discovery: the registration Lambda, its EventBridge rule, log group and
+ *   dead-letter queue
+ *
+ * @example
+ * const lake = new PartitionedParquetLake(this, 'Lake');
+ * const catalog = new CrawledCatalog(this, 'Catalog', {
+ *   bucket: lake.bucket,
+ *   layout: lake.layout,
+ *   tableName: 'clicks',
+ *   schema: new TableSchema([
+ *     { name: 'user_id', type: ColumnType.STRING },
+ *     { name: 'clicked_at', type: ColumnType.TIMESTAMP },
+ *   ]),
+ * });
+ * declare const analyst: iam.IRole;
+ * catalog.grantRead(analyst);
+ */
+export class CrawledCatalog extends Construct {
+  /** Name of the Glue database. */
+  public readonly databaseName: string;
+
+  /** Name of the table. */
+  public readonly tableName: string;
+
+  /** The lake bucket the table's objects are in. */
+  public readonly bucket: s3.IBucket;
+
+  /** The partition layout of the table. */
+  public readonly layout: PartitionLayout;
+
+  /**
+   * The declared table, for Firehose's Parquet conversion (`SchemaConfiguration.fromCfnTable`).
+   *
+   * @default - none in schema-on-read mode: the crawler creates the table
+   */
+  public readonly table?: glue.CfnTable;
+
+  /**
+   * The declared schema.
+   *
+   * @default - none in schema-on-read mode
+   */
+  public readonly schema?: TableSchema;
+
+  /**
+   * The crawler.
+   *
+   * @default - none unless partitions are discovered by a crawler
+   */
+  public readonly crawler?: glue.CfnCrawler;
+
+  /**
+   * The crawler's role.
+   *
+   * @default - none unless partitions are discovered by a crawler
+   */
+  public readonly crawlerRole?: iam.IRole;
+
+  /**
+   * The queue S3 sends object-created events to for the crawler.
+   *
+   * @default - none unless the recrawl policy is `RecrawlPolicy.S3_EVENTS`
+   */
+  public readonly eventQueue?: sqs.IQueue;
+
+  /**
+   * Where events that could not be processed end up: the crawler's event dead-letter queue, or
+   * the registration Lambda's failed invocations.
+   *
+   * @default - none unless the discovery uses events
+   */
+  public readonly deadLetterQueue?: sqs.IQueue;
+
+  /**
+   * The partition registration Lambda.
+   *
+   * @default - none unless partitions are registered from events
+   */
+  public readonly registrationFunction?: lambda.IFunction;
+
+  /**
+   * The key that encrypts the crawler's logs.
+   *
+   * @default - none unless partitions are discovered by a crawler
+   */
+  public readonly encryptionKey?: kms.IKey;
+
+  /** The chosen partition discovery. */
+  public readonly partitionDiscovery: PartitionDiscovery;
+
+  public constructor(scope: Construct, id: string, props: CrawledCatalogProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const schemaFirst = props.schema !== undefined;
+    const discovery = props.partitionDiscovery ?? (schemaFirst ? PartitionDiscovery.projection() : PartitionDiscovery.crawler());
+    const database = props.database ?? CatalogDatabase.define();
+    const databaseName = database._name ?? Names.uniqueResourceName(this, { maxLength: 200, separator: '_' }).toLowerCase().replace(/[^a-z0-9_]/g, '_');
+
+    const problems: string[] = [...tableNameProblems(props.tableName)];
+    if (!Token.isUnresolved(databaseName)) {
+      const p = nameProblem('database name', databaseName);
+      if (p) problems.push(p);
+    }
+    if (props.schema) problems.push(...props.schema.validate(props.layout.partitionKeys));
+    if (!schemaFirst && discovery._kind !== 'CRAWLER') {
+      const choice = discovery._kind === 'PROJECTION' ? 'PartitionDiscovery.projection()' : 'PartitionDiscovery.eventDriven()';
+      problems.push(
+        `partitionDiscovery ${choice} needs a schema, got none: declare schema (schema-first), or use PartitionDiscovery.crawler() so the crawler creates the table from the data`,
+      );
+    }
+    if (discovery._kind === 'CRAWLER' && discovery._crawler.schedule !== undefined && !Token.isUnresolved(discovery._crawler.schedule)) {
+      problems.push(...glueCronProblems('partitionDiscovery schedule', discovery._crawler.schedule));
+    }
+    throwIfAny(this, problems);
+
+    this.databaseName = databaseName;
+    this.tableName = props.tableName;
+    this.bucket = props.bucket;
+    this.layout = props.layout;
+    this.schema = props.schema;
+    this.partitionDiscovery = discovery;
+
+    let cfnDatabase: glue.CfnDatabase | undefined;
+    if (database._define) {
+      cfnDatabase = new glue.CfnDatabase(this, 'Database', {
+        catalogId: stack.account,
+        databaseInput: { name: databaseName, description: `Data lake database (${this.node.path})` },
+      });
+    }
+
+    if (props.schema) {
+      const table = new glue.CfnTable(this, 'Table', {
+        catalogId: stack.account,
+        databaseName,
+        tableInput: {
+          name: props.tableName,
+          description: props.tableDescription,
+          tableType: 'EXTERNAL_TABLE',
+          parameters: {
+            'classification': 'parquet',
+            'parquet.compression': 'SNAPPY',
+            'EXTERNAL': 'TRUE',
+            ...(discovery._kind === 'PROJECTION' ? props.layout.projectionParameters(props.bucket.bucketName, props.tableName) : {}),
+          },
+          partitionKeys: props.layout.partitionKeys.map((name) => ({ name, type: 'string' })),
+          storageDescriptor: {
+            columns: props.schema.columns.map((c) => ({ name: c.name, type: c.type.inputString, comment: c.comment })),
+            location: this.tableLocation(),
+            inputFormat: PARQUET_INPUT_FORMAT,
+            outputFormat: PARQUET_OUTPUT_FORMAT,
+            serdeInfo: { serializationLibrary: PARQUET_SERDE, parameters: { 'serialization.format': '1' } },
+            compressed: false,
+            storedAsSubDirectories: false,
+          },
+        },
+      });
+      if (cfnDatabase) table.addDependency(cfnDatabase);
+      this.table = table;
+    } else if (props.tableDescription !== undefined) {
+      Annotations.of(this).addWarningV2(
+        'cdk-serverless-data-lake:CrawledCatalog.tableDescriptionIgnored',
+        'tableDescription is ignored in schema-on-read mode: the crawler creates the table; declare schema to own the table and its description',
+      );
+    }
+
+    if (discovery._kind === 'CRAWLER') {
+      const crawled = this.defineCrawler(discovery._crawler, schemaFirst, databaseName, props.encryptionKey);
+      if (cfnDatabase) crawled.crawler.addDependency(cfnDatabase);
+      if (this.table) crawled.crawler.addDependency(this.table);
+      this.crawler = crawled.crawler;
+      this.crawlerRole = crawled.role;
+      this.encryptionKey = crawled.key;
+      this.eventQueue = crawled.queue;
+      this.deadLetterQueue = crawled.dlq;
+    } else if (discovery._kind === 'EVENTS') {
+      const registered = this.defineRegistration(databaseName);
+      if (cfnDatabase) registered.fn.node.addDependency(cfnDatabase);
+      if (this.table) registered.fn.node.addDependency(this.table);
+      this.registrationFunction = registered.fn;
+      this.deadLetterQueue = registered.dlq;
+    }
+  }
+
+  /** The table's location: `s3://<bucket>/<table>/`. */
+  public tableLocation(): string {
+    return `s3://${this.bucket.bucketName}/${this.layout.tableRoot(this.tableName)}`;
+  }
+
+  /** ARN of the Glue catalog of this account and region. */
+  public get catalogArn(): string {
+    return Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' });
+  }
+
+  /** ARN of the Glue database. */
+  public get databaseArn(): string {
+    return Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName });
+  }
+
+  /** ARN of the Glue table. */
+  public get tableArn(): string {
+    return Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${this.tableName}` });
+  }
+
+  /**
+   * Lets the grantee query the table: read its catalog entries (catalog, database, table,
+   * partitions), list and get the table's objects under `<table>/` only, and decrypt them.
+   * Grants no write anywhere.
+   */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    const catalog = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      resourceArns: [this.catalogArn, this.databaseArn, this.tableArn],
+    });
+    return catalog.combine(this.grantReadObjects(grantee));
+  }
+
+  private grantReadObjects(grantee: iam.IGrantable): iam.Grant {
+    const root = this.layout.tableRoot(this.tableName);
+    let grant = iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.bucket.arnForObjects(`${root}*`)],
+    })
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee,
+          actions: ['s3:ListBucket'],
+          resourceArns: [this.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [root, `${root}*`] } },
+        }),
+      )
+      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] }));
+    if (this.bucket.encryptionKey) {
+      grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.bucket.encryptionKey.keyArn] }));
+    }
+    return grant;
+  }
+
+  private defineCrawler(options: CrawlerDiscoveryOptions, schemaFirst: boolean, databaseName: string, givenKey?: kms.IKey) {
+    const stack = Stack.of(this);
+    const recrawl = options.recrawlPolicy ?? RecrawlPolicy.NEW_FOLDERS_ONLY;
+    const key = givenKey ?? this.bucket.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the Glue crawler logs of ${this.node.path}`,
+      enableKeyRotation: true,
+    });
+    const crawlerLogGroups = stack.formatArn({
+      service: 'logs',
+      resource: 'log-group',
+      resourceName: `${CRAWLER_LOG_GROUP_PREFIX}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    // CloudWatch Logs encrypts the crawler's log group with the key: it needs the key policy's
+    // permission, limited to the Glue crawler log groups of this account.
+    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+    const added = key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowCloudWatchLogsForGlueCrawlers',
+        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
+        resources: ['*'],
+        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': crawlerLogGroups } },
+      }),
+      false,
+    );
+    if (!added.statementAdded) {
+      Annotations.of(this).addWarningV2(
+        'cdk-serverless-data-lake:CrawledCatalog.keyPolicy',
+        `encryptionKey is not defined in this app, so its key policy cannot be extended: allow the service principal logs.<region>.amazonaws.com to use it for log groups matching ${CRAWLER_LOG_GROUP_PREFIX}*, or the crawler cannot write its logs`,
+      );
+    }
+
+    const securityConfiguration = new glue.CfnSecurityConfiguration(this, 'SecurityConfiguration', {
+      name: Names.uniqueResourceName(this, { maxLength: 128 }),
+      encryptionConfiguration: {
+        s3Encryptions: [{ s3EncryptionMode: 'SSE-KMS', kmsKeyArn: key.keyArn }],
+        cloudWatchEncryption: { cloudWatchEncryptionMode: 'SSE-KMS', kmsKeyArn: key.keyArn },
+        jobBookmarksEncryption: { jobBookmarksEncryptionMode: 'CSE-KMS', kmsKeyArn: key.keyArn },
+      },
+    });
+
+    const role = new iam.Role(this, 'CrawlerRole', {
+      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com'),
+      description: `Glue crawler of ${this.node.path}: reads one table's objects, updates its catalog entries`,
+    });
+    const catalogActions = [
+      'glue:GetDatabase',
+      'glue:GetTable',
+      'glue:UpdateTable',
+      'glue:GetPartition',
+      'glue:GetPartitions',
+      'glue:BatchGetPartition',
+      'glue:CreatePartition',
+      'glue:BatchCreatePartition',
+      'glue:UpdatePartition',
+      'glue:BatchUpdatePartition',
+    ];
+    if (!schemaFirst) catalogActions.push('glue:CreateTable');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: catalogActions, resources: [this.catalogArn, this.databaseArn, this.tableArn] }),
+    );
+    this.grantReadObjects(role);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],
+        resources: [crawlerLogGroups, `${crawlerLogGroups}:log-stream:*`],
+      }),
+    );
+    acknowledgeWildcardResources(
+      role,
+      [crawlerLogGroups, `${crawlerLogGroups}:log-stream:*`],
+      `Glue names each crawler log group ${CRAWLER_LOG_GROUP_PREFIX}-role/<role>-<security configuration> at run time, and its streams after the crawler: the permissions cover only the ${CRAWLER_LOG_GROUP_PREFIX}* groups of this account and region`,
+    );
+    acknowledgeWildcardResources(
+      role,
+      [this.bucket.arnForObjects(`${this.layout.tableRoot(this.tableName)}*`)],
+      'The crawler reads every object under the table\'s own prefix, whose keys Firehose generates; nothing outside it',
+    );
+
+    let queue: sqs.Queue | undefined;
+    let dlq: sqs.Queue | undefined;
+    if (recrawl === RecrawlPolicy.S3_EVENTS) {
+      dlq = new sqs.Queue(this, 'EventDeadLetterQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+      queue = new sqs.Queue(this, 'EventQueue', {
+        encryption: sqs.QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
+      });
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queue), {
+        prefix: this.layout.tableRoot(this.tableName),
+      });
+      // aws-cdk-lib wires bucket notifications through its own singleton custom resource, whose
+      // role uses the AWS-managed basic execution policy. It is CDK's construct, not ours.
+      const handler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
+      if (handler) {
+        acknowledge(
+          handler,
+          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+          'aws-cdk-lib\'s bucket-notification custom resource (used for the crawler\'s S3 event queue) only writes its own logs with this AWS-managed policy',
+        );
+      }
+      for (const q of [queue, dlq]) {
+        role.addToPrincipalPolicy(
+          new iam.PolicyStatement({
+            actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SetQueueAttributes', 'sqs:PurgeQueue'],
+            resources: [q.queueArn],
+          }),
+        );
+      }
+    }
+
+    const tableLocation = this.tableLocation();
+    // A crawler over a table this construct owns must not rewrite it: LOG/LOG, and partitions
+    // inherit the table's SerDe and formats. Without a schema the crawler owns the table and
+    // may evolve it, except that Glue allows only LOG/LOG with CRAWL_NEW_FOLDERS_ONLY.
+    // https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html
+    const evolve = !schemaFirst && recrawl !== RecrawlPolicy.NEW_FOLDERS_ONLY;
+    const crawler = new glue.CfnCrawler(this, 'Crawler', {
+      description: `Discovers partitions of ${databaseName}.${this.tableName} (${this.node.path})`,
+      role: role.roleArn,
+      databaseName,
+      targets: {
+        s3Targets: [
+          {
+            path: tableLocation,
+            eventQueueArn: queue?.queueArn,
+            dlqEventQueueArn: dlq?.queueArn,
+          },
+        ],
+      },
+      schedule: { scheduleExpression: options.schedule ?? this.layout.crawlerSchedule() },
+      recrawlPolicy: { recrawlBehavior: recrawl.recrawlBehavior },
+      schemaChangePolicy: { updateBehavior: evolve ? 'UPDATE_IN_DATABASE' : 'LOG', deleteBehavior: 'LOG' },
+      configuration: JSON.stringify({
+        Version: 1.0,
+        CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
+        Grouping: schemaFirst
+          ? { TableLevelConfiguration: 2 }
+          : { TableGroupingPolicy: 'CombineCompatibleSchemas', TableLevelConfiguration: 2 },
+      }),
+      crawlerSecurityConfiguration: securityConfiguration.ref,
+    });
+    crawler.node.addDependency(role);
+    return { crawler, role, key, queue, dlq };
+  }
+
+  private defineRegistration(databaseName: string) {
+    const stack = Stack.of(this);
+    const dlq = new sqs.Queue(this, 'RegistrationDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    acknowledge(dlq, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the partition registration: it keeps the events that failed every retry');
+
+    const logGroup = new logs.LogGroup(this, 'RegistrationLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    const role = new iam.Role(this, 'RegistrationRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Partition registration of ${this.node.path}: registers partitions of one table`,
+    });
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['glue:GetTable', 'glue:BatchCreatePartition'],
+        resources: [this.catalogArn, this.databaseArn, this.tableArn],
+      }),
+    );
+
+    const fn = new PartitionRegistrarFunction(this, 'RegistrationFunction', {
+      description: `Registers new partitions of ${databaseName}.${this.tableName} as Firehose writes them`,
+      role,
+      logGroup,
+      timeout: Duration.minutes(1),
+      memorySize: 256,
+      environment: {
+        DATABASE_NAME: databaseName,
+        TABLE_NAME: this.tableName,
+        BUCKET_NAME: this.bucket.bucketName,
+        DATA_PREFIX: this.layout.tableRoot(this.tableName),
+        PARTITION_KEYS: this.layout.partitionKeys.join(','),
+        CATALOG_ID: stack.account,
+      },
+      retryAttempts: 2,
+      onFailure: new lambdaDestinations.SqsDestination(dlq),
+    });
+    // The Lambda's DLQ permission is granted on the role by the destination.
+
+    new events.Rule(this, 'ObjectCreated', {
+      description: `New objects of ${databaseName}.${this.tableName} in the lake`,
+      eventPattern: {
+        source: ['aws.s3'],
+        detailType: ['Object Created'],
+        detail: {
+          bucket: { name: [this.bucket.bucketName] },
+          object: { key: [{ prefix: this.layout.tableRoot(this.tableName) }] },
+        },
+      },
+      targets: [
+        new targets.LambdaFunction(fn, {
+          deadLetterQueue: dlq,
+          retryAttempts: 185,
+          maxEventAge: Duration.hours(24),
+        }),
+      ],
+    });
+
+    // Event-driven registration needs the bucket to send its events to EventBridge.
+    const cfnBucket = this.bucket.node.defaultChild;
+    if (cfnBucket instanceof s3.CfnBucket) {
+      const config = stack.resolve(cfnBucket.notificationConfiguration) as { eventBridgeConfiguration?: { eventBridgeEnabled?: boolean } } | undefined;
+      if (!config?.eventBridgeConfiguration?.eventBridgeEnabled) {
+        throwIfAny(this, [
+          'partitionDiscovery PartitionDiscovery.eventDriven() needs EventBridge notifications on the lake bucket, got a bucket without them: set eventBridgeEnabled: true on the PartitionedParquetLake (or eventBridgeEnabled on your bucket)',
+        ]);
+      }
+    } else {
+      Annotations.of(this).addWarningV2(
+        'cdk-serverless-data-lake:CrawledCatalog.eventBridge',
+        'partition registration listens to EventBridge: make sure the imported lake bucket has EventBridge notifications turned on, or no partition is registered',
+      );
+    }
+    return { fn: fn as lambda.IFunction, dlq };
+  }
+}
