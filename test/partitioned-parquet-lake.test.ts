@@ -68,6 +68,36 @@ describe('defaults', () => {
     expect(logs.DeletionPolicy).toBe('Retain');
   });
 
+  test('grants log delivery by bucket policy, never by ACL, whatever the feature flags', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const logsId = stack.getLogicalId(lake.accessLogsBucket!.node.defaultChild as s3.CfnBucket);
+    const t = Template.fromStack(stack);
+    expect(t.toJSON().Resources[logsId].Properties.AccessControl).toBeUndefined();
+    expect(t.toJSON().Resources[logsId].Properties.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    t.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: logsId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'S3ServerAccessLogsPolicy',
+            Effect: 'Allow',
+            Principal: { Service: 'logging.s3.amazonaws.com' },
+            Action: 's3:PutObject',
+            Resource: { 'Fn::Join': ['', [stack.resolve(lake.accessLogsBucket!.bucketArn), '/lake/*']] },
+            Condition: { ArnLike: { 'aws:SourceArn': stack.resolve(lake.bucket.bucketArn) }, StringEquals: { 'aws:SourceAccount': '123456789012' } },
+          },
+        ]),
+      },
+    });
+  });
+
+  test('warns when your log bucket\'s policy cannot be extended', () => {
+    const stack = newStack();
+    new PartitionedParquetLake(stack, 'Lake', { accessLogsBucket: s3.Bucket.fromBucketName(stack, 'Logs', 'central-access-logs') });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Lake', Match.stringLikeRegexp('accessLogsBucket is not defined in this app'));
+  });
+
   test('retains the buckets and key, with no warning', () => {
     const stack = newStack();
     new PartitionedParquetLake(stack, 'Lake');

@@ -23,6 +23,8 @@ from cdk_serverless_data_lake import ShardCalculator, ShardLimit, StreamIngest
 
 OUTDIR = Path(__file__).resolve().parent / "cdk.out"
 STACK_NAME = "StreamIngestExample"
+STACK_DESCRIPTION = "cdk-serverless-data-lake example: StreamIngest with its defaults"
+VALIDATE_AGAINST_DEFAULT_RULES = "@aws-cdk/core:validateAgainstDefaultRules"
 
 # 2,500 records/s of 512 bytes, default 25% headroom:
 #   records: 2,500 * 1.25 / 1,000        = 3.125 -> 4 shards  (decides)
@@ -117,8 +119,11 @@ def check_template(stack: cdk.Stack) -> str:
 
 
 def main() -> None:
-    app = cdk.App(outdir=str(OUTDIR))
-    stack = cdk.Stack(app, STACK_NAME)
+    # Like the TypeScript example: findings of CDK's built-in CloudFormation validation fail the
+    # synth instead of being reported as warnings.
+    app = cdk.App(outdir=str(OUTDIR), context={VALIDATE_AGAINST_DEFAULT_RULES: True})
+    # The same stack as StreamIngestExample in examples/typescript/stacks.ts.
+    stack = cdk.Stack(app, STACK_NAME, description=STACK_DESCRIPTION)
     ingest = StreamIngest(stack, "Ingest")
     check(ingest.encryption_key is not None, "StreamIngest.encryption_key: expected the new KMS key, got None")
     check(ingest.shard_estimate is None, "StreamIngest.shard_estimate: expected None for the default capacity")

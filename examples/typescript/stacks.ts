@@ -1,7 +1,18 @@
 import { App, AppProps, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IngestEncryption, StreamCapacity, StreamIngest } from '../../src';
+import {
+  ColumnType,
+  CrawledCatalog,
+  IngestEncryption,
+  PartitionDiscovery,
+  PartitionLayout,
+  PartitionedParquetLake,
+  RecrawlPolicy,
+  StreamCapacity,
+  StreamIngest,
+  TableSchema,
+} from '../../src';
 
 /**
  * The example lake's app: cdk-nag AwsSolutions and CDK's built-in CloudFormation validation run
@@ -42,6 +53,61 @@ export function buildExampleApp(props: AppProps = {}): App {
     description: 'Example consumer: may read the on-demand stream only',
   });
   onDemand.grantRead(consumer);
+
+  // 3. The lake and its catalog, schema-first: one table per partition-discovery mode.
+  const clicks = new TableSchema([
+    { name: 'event_id', type: ColumnType.STRING, comment: 'unique per click' },
+    { name: 'user_id', type: ColumnType.STRING },
+    { name: 'page', type: ColumnType.varchar(2048) },
+    { name: 'clicked_at', type: ColumnType.TIMESTAMP },
+    { name: 'price', type: ColumnType.decimal(12, 2) },
+    { name: 'tags', type: ColumnType.array(ColumnType.STRING) },
+    { name: 'device', type: ColumnType.struct([{ name: 'os', type: ColumnType.STRING }, { name: 'mobile', type: ColumnType.BOOLEAN }]) },
+  ]);
+  const lakeStack = new Stack(app, 'LakeCatalogExample', {
+    description: 'cdk-serverless-data-lake example: the partitioned lake and its catalog in every discovery mode',
+  });
+  const lake = new PartitionedParquetLake(lakeStack, 'Lake', { eventBridgeEnabled: true });
+  const analyst = new iam.Role(lakeStack, 'Analyst', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    description: 'Example analyst: may read the clicks table only',
+  });
+  const projected = new CrawledCatalog(lakeStack, 'Projected', {
+    bucket: lake.bucket,
+    layout: lake.layout,
+    tableName: 'clicks',
+    schema: clicks,
+    tableDescription: 'Clicks, partitions computed by Athena partition projection',
+  });
+  projected.grantRead(analyst);
+  new CrawledCatalog(lakeStack, 'Crawled', {
+    bucket: lake.bucket,
+    layout: lake.layout,
+    tableName: 'orders',
+    schema: clicks,
+    partitionDiscovery: PartitionDiscovery.crawler(),
+  });
+  new CrawledCatalog(lakeStack, 'Registered', {
+    bucket: lake.bucket,
+    layout: lake.layout,
+    tableName: 'payments',
+    schema: clicks,
+    partitionDiscovery: PartitionDiscovery.eventDriven(),
+  });
+  new CrawledCatalog(lakeStack, 'EventCrawled', {
+    bucket: lake.bucket,
+    layout: lake.layout,
+    tableName: 'refunds',
+    schema: clicks,
+    partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }),
+  });
+
+  // 4. Schema-on-read: no columns declared; the crawler creates the table from the JSON lines.
+  const readStack = new Stack(app, 'SchemaOnReadExample', {
+    description: 'cdk-serverless-data-lake example: a daily lake whose table the crawler infers',
+  });
+  const dailyLake = new PartitionedParquetLake(readStack, 'Lake', { layout: PartitionLayout.daily() });
+  new CrawledCatalog(readStack, 'Inferred', { bucket: dailyLake.bucket, layout: dailyLake.layout, tableName: 'sensor_readings' });
 
   return app;
 }

@@ -13,7 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PartitionRegistrarFunction } from './partition-registrar-function';
 import { PartitionLayout } from '../layout/partition-layout';
-import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
+import { acknowledge, acknowledgeGrantWildcards, acknowledgeWildcardResources } from '../private/acknowledge';
 import { glueCronProblems } from '../private/glue-cron';
 import { throwIfAny } from '../private/errors';
 import { nameProblem, tableNameProblems } from '../private/names';
@@ -383,7 +383,7 @@ export class CrawledCatalog extends Construct {
           },
         },
       });
-      if (cfnDatabase) table.addDependency(cfnDatabase);
+      if (cfnDatabase) table.node.addDependency(cfnDatabase);
       this.table = table;
     } else if (props.tableDescription !== undefined) {
       Annotations.of(this).addWarningV2(
@@ -394,8 +394,8 @@ export class CrawledCatalog extends Construct {
 
     if (discovery._kind === 'CRAWLER') {
       const crawled = this.defineCrawler(discovery._crawler, schemaFirst, databaseName, props.encryptionKey);
-      if (cfnDatabase) crawled.crawler.addDependency(cfnDatabase);
-      if (this.table) crawled.crawler.addDependency(this.table);
+      if (cfnDatabase) crawled.crawler.node.addDependency(cfnDatabase);
+      if (this.table) crawled.crawler.node.addDependency(this.table);
       this.crawler = crawled.crawler;
       this.crawlerRole = crawled.role;
       this.encryptionKey = crawled.key;
@@ -463,6 +463,7 @@ export class CrawledCatalog extends Construct {
     if (this.bucket.encryptionKey) {
       grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.bucket.encryptionKey.keyArn] }));
     }
+    acknowledgeGrantWildcards(grantee, [this.bucket.arnForObjects(`${root}*`)], `Reads are limited to the objects under the ${this.tableName} table's own prefix, whose keys Firehose generates`);
     return grant;
   }
 
@@ -491,7 +492,7 @@ export class CrawledCatalog extends Construct {
         resources: ['*'],
         conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': crawlerLogGroups } },
       }),
-      false,
+      true,
     );
     if (!added.statementAdded) {
       Annotations.of(this).addWarningV2(
@@ -541,11 +542,6 @@ export class CrawledCatalog extends Construct {
       [crawlerLogGroups, `${crawlerLogGroups}:log-stream:*`],
       `Glue names each crawler log group ${CRAWLER_LOG_GROUP_PREFIX}-role/<role>-<security configuration> at run time, and its streams after the crawler: the permissions cover only the ${CRAWLER_LOG_GROUP_PREFIX}* groups of this account and region`,
     );
-    acknowledgeWildcardResources(
-      role,
-      [this.bucket.arnForObjects(`${this.layout.tableRoot(this.tableName)}*`)],
-      'The crawler reads every object under the table\'s own prefix, whose keys Firehose generates; nothing outside it',
-    );
 
     let queue: sqs.Queue | undefined;
     let dlq: sqs.Queue | undefined;
@@ -561,6 +557,13 @@ export class CrawledCatalog extends Construct {
         retentionPeriod: Duration.days(14),
         deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
       });
+      // CDK's notification custom resource replaces the bucket's whole notification
+      // configuration: keep EventBridge delivery in it when the lake has it turned on, or
+      // event-driven registration of other tables would silently stop.
+      const cfnBucket = this.bucket.node.defaultChild;
+      if (this.bucket instanceof s3.Bucket && cfnBucket instanceof s3.CfnBucket && eventBridgeEnabled(cfnBucket)) {
+        this.bucket.enableEventBridgeNotification();
+      }
       this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queue), {
         prefix: this.layout.tableRoot(this.tableName),
       });
@@ -615,7 +618,10 @@ export class CrawledCatalog extends Construct {
       }),
       crawlerSecurityConfiguration: securityConfiguration.ref,
     });
-    crawler.node.addDependency(role);
+    // The crawler must not start before its permissions exist: depend on the role's policy (the
+    // role itself is already a dependency through Role).
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) crawler.node.addDependency(policy);
     return { crawler, role, key, queue, dlq };
   }
 
@@ -684,8 +690,7 @@ export class CrawledCatalog extends Construct {
     // Event-driven registration needs the bucket to send its events to EventBridge.
     const cfnBucket = this.bucket.node.defaultChild;
     if (cfnBucket instanceof s3.CfnBucket) {
-      const config = stack.resolve(cfnBucket.notificationConfiguration) as { eventBridgeConfiguration?: { eventBridgeEnabled?: boolean } } | undefined;
-      if (!config?.eventBridgeConfiguration?.eventBridgeEnabled) {
+      if (!eventBridgeEnabled(cfnBucket)) {
         throwIfAny(this, [
           'partitionDiscovery PartitionDiscovery.eventDriven() needs EventBridge notifications on the lake bucket, got a bucket without them: set eventBridgeEnabled: true on the PartitionedParquetLake (or eventBridgeEnabled on your bucket)',
         ]);
@@ -698,4 +703,12 @@ export class CrawledCatalog extends Construct {
     }
     return { fn: fn as lambda.IFunction, dlq };
   }
+}
+
+/** Whether a bucket defined in the app sends its events to EventBridge. */
+function eventBridgeEnabled(cfnBucket: s3.CfnBucket): boolean {
+  const config = Stack.of(cfnBucket).resolve(cfnBucket.notificationConfiguration) as
+    | { eventBridgeConfiguration?: { eventBridgeEnabled?: boolean } }
+    | undefined;
+  return config?.eventBridgeConfiguration?.eventBridgeEnabled === true;
 }

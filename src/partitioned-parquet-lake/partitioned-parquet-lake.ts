@@ -1,12 +1,15 @@
-import { Annotations, Duration, RemovalPolicy, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PartitionLayout } from '../layout/partition-layout';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, acknowledgeGrantWildcards } from '../private/acknowledge';
 import { dataLakeError, throwIfAny } from '../private/errors';
 import { tableNameProblems } from '../private/names';
+
+/** Key prefix of the lake bucket's server access logs in the log bucket. */
+const ACCESS_LOG_PREFIX = 'lake/';
 
 /**
  * How objects in the lake bucket are encrypted at rest.
@@ -270,6 +273,7 @@ export class PartitionedParquetLake extends Construct {
           blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
           enforceSSL: true,
           minimumTLSVersion: 1.2,
+          objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
           lifecycleRules: [{ id: 'expire-access-logs', expiration: accessLogsExpiration, abortIncompleteMultipartUploadAfter: abortAfter }],
           removalPolicy,
         });
@@ -308,11 +312,37 @@ export class PartitionedParquetLake extends Construct {
       minimumTLSVersion: 1.2,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       versioned,
-      serverAccessLogsBucket: accessLogsBucket,
-      serverAccessLogsPrefix: accessLogsBucket ? 'lake/' : undefined,
       lifecycleRules,
       removalPolicy,
     });
+    if (accessLogsBucket) {
+      // Wired here rather than through the L2's serverAccessLogsBucket, whose choice between a
+      // bucket policy and the legacy LogDeliveryWrite ACL depends on the app's feature flags:
+      // the log bucket is always granted by a bucket policy, and ACLs stay disabled.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html
+      (bucket.node.defaultChild as s3.CfnBucket).loggingConfiguration = {
+        destinationBucketName: accessLogsBucket.bucketName,
+        logFilePrefix: ACCESS_LOG_PREFIX,
+      };
+      const delivery = accessLogsBucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'S3ServerAccessLogsPolicy',
+          principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+          actions: ['s3:PutObject'],
+          resources: [accessLogsBucket.arnForObjects(`${ACCESS_LOG_PREFIX}*`)],
+          conditions: {
+            ArnLike: { 'aws:SourceArn': bucket.bucketArn },
+            StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          },
+        }),
+      );
+      if (!delivery.statementAdded) {
+        Annotations.of(this).addWarningV2(
+          'cdk-serverless-data-lake:PartitionedParquetLake.accessLogsPolicy',
+          `accessLogsBucket is not defined in this app, so its policy cannot be extended: let logging.s3.amazonaws.com put objects under ${ACCESS_LOG_PREFIX} for this lake bucket, or no access log is delivered`,
+        );
+      }
+    }
     if (props.eventBridgeEnabled ?? false) {
       // Set on the bucket itself: S3 delivers to EventBridge without a destination to wire, so
       // no notification custom resource is needed.
@@ -387,6 +417,7 @@ export class PartitionedParquetLake extends Construct {
     });
     let grant = objects.combine(listing).combine(location);
     if (this.encryptionKey) grant = grant.combine(this.encryptionKey.grant(grantee, 'kms:Decrypt'));
+    acknowledgeGrantWildcards(grantee, [this.bucket.arnForObjects(`${root}*`)], `Reads are limited to the objects under the ${tableName} table's own prefix, whose keys Firehose generates`);
     return grant;
   }
 
@@ -414,6 +445,11 @@ export class PartitionedParquetLake extends Construct {
       resourceArns: [this.bucket.bucketArn],
       resource: this.bucket,
     });
+    acknowledgeGrantWildcards(
+      grantee,
+      prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)),
+      `Writes are limited to the ${tableName} table's data, raw-backup and error prefixes, under which Firehose generates the keys`,
+    );
     let grant = objects.combine(bucketLevel);
     // Multipart uploads to SSE-KMS objects need Decrypt as well as GenerateDataKey.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions

@@ -1,5 +1,6 @@
 import * as cdk from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
 
 /** The metadata key cdk-nag 3 and the CDK validation report read acknowledgements from. */
 const ACKNOWLEDGED_RULES = 'aws:cdk:acknowledged-rules';
@@ -51,5 +52,17 @@ export function acknowledgeWildcardResources(scope: IConstruct, resources: strin
   const stack = cdk.Stack.of(scope);
   for (const resource of resources) {
     acknowledge(scope, `AwsSolutions-IAM5[Resource::${flatten(stack.resolve(resource))}]`, reason);
+  }
+}
+
+/**
+ * Acknowledges the prefix-scoped wildcards of a grant on the grantee's own construct (a role
+ * or user defined in the app), so that a least-privilege grant does not leave the user with
+ * cdk-nag findings to explain. Principals outside the app have no construct and nothing to do.
+ */
+export function acknowledgeGrantWildcards(grantee: iam.IGrantable, resources: string[], reason: string): void {
+  const principal = grantee.grantPrincipal as unknown;
+  if (principal instanceof Construct) {
+    acknowledgeWildcardResources(principal, resources, reason);
   }
 }

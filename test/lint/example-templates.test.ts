@@ -21,9 +21,14 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 describe('example lake', () => {
   test('synthesizes every stack with no validation finding', () => {
     const assembly = buildExampleApp({ outdir: outdir() }).synth();
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['StreamIngestExample', 'StreamIngestVariantsExample']);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['LakeCatalogExample', 'SchemaOnReadExample', 'StreamIngestExample', 'StreamIngestVariantsExample']);
     const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf-8'));
-    expect(report.pluginReports).toEqual([]);
+    for (const plugin of report.pluginReports) {
+      expect(plugin.conclusion).toBe('success');
+      expect(plugin.violations ?? []).toEqual([]);
+      // Anything acknowledged carries its reason.
+      for (const s of plugin.suppressedViolations ?? []) expect(s.reason).toMatch(/\w{10,}/);
+    }
   });
 
   test('fails the synth on a template CloudFormation would reject (the validator is live)', () => {

@@ -1,0 +1,397 @@
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { describe, expect, test } from 'vitest';
+import {
+  CatalogDatabase,
+  ColumnType,
+  CrawledCatalog,
+  CrawledCatalogProps,
+  LakeEncryption,
+  PartitionDiscovery,
+  PartitionLayout,
+  PartitionedParquetLake,
+  RecrawlPolicy,
+  TableSchema,
+} from '../src';
+import { newStack } from './support/stack';
+
+const SCHEMA = new TableSchema([
+  { name: 'event_id', type: ColumnType.STRING, comment: 'unique id' },
+  { name: 'amount', type: ColumnType.decimal(12, 2) },
+  { name: 'tags', type: ColumnType.array(ColumnType.STRING) },
+]);
+
+function setUp(props: Partial<CrawledCatalogProps> = {}, lakeProps = {}) {
+  const stack = newStack();
+  const lake = new PartitionedParquetLake(stack, 'Lake', lakeProps);
+  const catalog = new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', ...props });
+  return { stack, lake, catalog, t: Template.fromStack(stack) };
+}
+
+function only(t: Template, type: string) {
+  const found = Object.values(t.findResources(type));
+  expect(found).toHaveLength(1);
+  return found[0] as { Properties: Record<string, any>; DependsOn?: string[] };
+}
+
+describe('schema-first (default discovery: partition projection)', () => {
+  test('defines a database named after the construct path', () => {
+    const { t, catalog } = setUp({ schema: SCHEMA });
+    expect(catalog.databaseName).toMatch(/^[a-z0-9_]+$/);
+    expect(catalog.databaseName).toContain('catalog');
+    expect(only(t, 'AWS::Glue::Database').Properties).toEqual({
+      CatalogId: '123456789012',
+      DatabaseInput: { Name: catalog.databaseName, Description: 'Data lake database (TestStack/Catalog)' },
+    });
+  });
+
+  test('declares the Parquet table with its columns, string partition keys and SNAPPY', () => {
+    const { t, stack, lake, catalog } = setUp({ schema: SCHEMA, tableDescription: 'clicks from the web' });
+    const table = only(t, 'AWS::Glue::Table');
+    expect(table.Properties.DatabaseName).toBe(catalog.databaseName);
+    const input = table.Properties.TableInput;
+    expect(input).toMatchObject({
+      Name: 'clicks',
+      Description: 'clicks from the web',
+      TableType: 'EXTERNAL_TABLE',
+      PartitionKeys: [
+        { Name: 'year', Type: 'string' },
+        { Name: 'month', Type: 'string' },
+        { Name: 'day', Type: 'string' },
+        { Name: 'hour', Type: 'string' },
+      ],
+    });
+    expect(input.Parameters).toMatchObject({ 'classification': 'parquet', 'parquet.compression': 'SNAPPY', 'EXTERNAL': 'TRUE' });
+    expect(input.StorageDescriptor).toEqual({
+      Columns: [
+        { Name: 'event_id', Type: 'string', Comment: 'unique id' },
+        { Name: 'amount', Type: 'decimal(12,2)' },
+        { Name: 'tags', Type: 'array<string>' },
+      ],
+      Location: stack.resolve(lake.tableLocation('clicks')),
+      InputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat',
+      OutputFormat: 'org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat',
+      SerdeInfo: { SerializationLibrary: 'org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe', Parameters: { 'serialization.format': '1' } },
+      Compressed: false,
+      StoredAsSubDirectories: false,
+    });
+    expect(table.DependsOn).toEqual([stack.getLogicalId(catalog.node.findChild('Database') as never)]);
+    expect(catalog.table).toBeDefined();
+    expect(catalog.schema).toBe(SCHEMA);
+  });
+
+  test('turns on partition projection matching the layout, and defines no crawler', () => {
+    const { t, stack, lake, catalog } = setUp({ schema: SCHEMA });
+    const params = only(t, 'AWS::Glue::Table').Properties.TableInput.Parameters;
+    const expected = stack.resolve(lake.layout.projectionParameters(lake.bucket.bucketName, 'clicks'));
+    expect(params).toEqual({ 'classification': 'parquet', 'parquet.compression': 'SNAPPY', 'EXTERNAL': 'TRUE', ...expected });
+    expect(params['projection.hour.digits']).toBe('2');
+    t.resourceCountIs('AWS::Glue::Crawler', 0);
+    t.resourceCountIs('AWS::Lambda::Function', 0);
+    expect(catalog.partitionDiscovery._kind).toBe('PROJECTION');
+    expect(catalog.crawler).toBeUndefined();
+  });
+
+  test('uses an existing database by name and defines none', () => {
+    const { t, catalog } = setUp({ schema: SCHEMA, database: CatalogDatabase.fromName('analytics') });
+    t.resourceCountIs('AWS::Glue::Database', 0);
+    expect(catalog.databaseName).toBe('analytics');
+    expect(only(t, 'AWS::Glue::Table').DependsOn).toBeUndefined();
+  });
+
+  test('defines a database with the given name', () => {
+    const { t } = setUp({ schema: SCHEMA, database: CatalogDatabase.define('sales') });
+    expect(only(t, 'AWS::Glue::Database').Properties.DatabaseInput.Name).toBe('sales');
+  });
+
+  test('ARNs of the catalog, database and table', () => {
+    const { stack, catalog } = setUp({ schema: SCHEMA, database: CatalogDatabase.fromName('analytics') });
+    expect(stack.resolve(catalog.catalogArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:catalog']] });
+    expect(stack.resolve(catalog.databaseArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:database/analytics']] });
+    expect(stack.resolve(catalog.tableArn)).toEqual({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':glue:eu-west-1:123456789012:table/analytics/clicks']] });
+  });
+});
+
+describe('crawler discovery', () => {
+  test('schema-first: crawls the table prefix hourly at :20, new folders only, LOG/LOG, inheriting from the table', () => {
+    const { t, stack, lake, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler() });
+    const crawler = only(t, 'AWS::Glue::Crawler');
+    expect(crawler.Properties).toMatchObject({
+      DatabaseName: catalog.databaseName,
+      Targets: { S3Targets: [{ Path: stack.resolve(lake.tableLocation('clicks')) }] },
+      Schedule: { ScheduleExpression: 'cron(20 * * * ? *)' },
+      RecrawlPolicy: { RecrawlBehavior: 'CRAWL_NEW_FOLDERS_ONLY' },
+      SchemaChangePolicy: { UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' },
+      Role: stack.resolve(catalog.crawlerRole!.roleArn),
+    });
+    expect(JSON.parse(crawler.Properties.Configuration)).toEqual({
+      Version: 1,
+      CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
+      Grouping: { TableLevelConfiguration: 2 },
+    });
+    expect(crawler.DependsOn).toEqual(expect.arrayContaining([stack.getLogicalId(catalog.table!)]));
+  });
+
+  test('encrypts crawler logs and Glue S3 writes with the lake key through a security configuration', () => {
+    const { t, stack, lake, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler() });
+    const keyArn = stack.resolve(lake.encryptionKey!.keyArn);
+    expect(catalog.encryptionKey).toBe(lake.encryptionKey);
+    const config = only(t, 'AWS::Glue::SecurityConfiguration');
+    expect(config.Properties.EncryptionConfiguration).toEqual({
+      S3Encryptions: [{ S3EncryptionMode: 'SSE-KMS', KmsKeyArn: keyArn }],
+      CloudWatchEncryption: { CloudWatchEncryptionMode: 'SSE-KMS', KmsKeyArn: keyArn },
+      JobBookmarksEncryption: { JobBookmarksEncryptionMode: 'CSE-KMS', KmsKeyArn: keyArn },
+    });
+    expect(only(t, 'AWS::Glue::Crawler').Properties.CrawlerSecurityConfiguration).toEqual({ Ref: Object.keys(t.findResources('AWS::Glue::SecurityConfiguration'))[0] });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchLogsForGlueCrawlers',
+            Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+            Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers*']] } } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  test('defines its own log key when the lake has none', () => {
+    const { t, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler() }, { encryption: LakeEncryption.s3Managed() });
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    expect(catalog.encryptionKey).toBeDefined();
+  });
+
+  test('uses your key for the logs, and warns when its policy cannot be extended', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const key = kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-west-1:123456789012:key/k');
+    const catalog = new CrawledCatalog(stack, 'Catalog', {
+      bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler(), encryptionKey: key,
+    });
+    expect(catalog.encryptionKey).toBe(key);
+    Annotations.fromStack(stack).hasWarning('/TestStack/Catalog', Match.stringLikeRegexp('encryptionKey is not defined in this app'));
+  });
+
+  test('schema-on-read: the crawler creates and evolves the table only where Glue allows it', () => {
+    const { t, catalog } = setUp({});
+    expect(catalog.table).toBeUndefined();
+    t.resourceCountIs('AWS::Glue::Table', 0);
+    const crawler = only(t, 'AWS::Glue::Crawler');
+    // CRAWL_NEW_FOLDERS_ONLY (the default) requires LOG/LOG
+    expect(crawler.Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    expect(JSON.parse(crawler.Properties.Configuration).Grouping).toEqual({ TableGroupingPolicy: 'CombineCompatibleSchemas', TableLevelConfiguration: 2 });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: Match.arrayWith(['glue:CreateTable']) })]) },
+    });
+  });
+
+  test('schema-on-read with full recrawls updates the schema in the database, never deletes', () => {
+    const { t } = setUp({ partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.EVERYTHING }) });
+    const crawler = only(t, 'AWS::Glue::Crawler');
+    expect(crawler.Properties.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVERYTHING' });
+    expect(crawler.Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+  });
+
+  test('schema-first never lets the crawler change the table, whatever the recrawl policy', () => {
+    const { t } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.EVERYTHING }) });
+    expect(only(t, 'AWS::Glue::Crawler').Properties.SchemaChangePolicy).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    const policy = JSON.stringify(t.findResources('AWS::IAM::Policy'));
+    expect(policy).not.toContain('glue:CreateTable');
+  });
+
+  test('S3-event recrawls: an encrypted queue with a DLQ fed by object-created events on the table prefix', () => {
+    const { t, stack, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) });
+    const crawler = only(t, 'AWS::Glue::Crawler');
+    expect(crawler.Properties.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVENT_MODE' });
+    expect(crawler.Properties.Targets.S3Targets[0]).toMatchObject({
+      EventQueueArn: stack.resolve(catalog.eventQueue!.queueArn),
+      DlqEventQueueArn: stack.resolve(catalog.deadLetterQueue!.queueArn),
+    });
+    t.resourceCountIs('AWS::SQS::Queue', 2);
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      RedrivePolicy: { deadLetterTargetArn: stack.resolve(catalog.deadLetterQueue!.queueArn), maxReceiveCount: 5 },
+    });
+    t.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          { Events: ['s3:ObjectCreated:*'], Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'clicks/' }] } }, QueueArn: stack.resolve(catalog.eventQueue!.queueArn) },
+        ],
+      },
+    });
+  });
+
+  test('S3-event recrawls keep the lake\'s EventBridge delivery in the notification configuration', () => {
+    const { t } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) }, { eventBridgeEnabled: true });
+    t.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { EventBridgeConfiguration: {}, QueueConfigurations: Match.anyValue() },
+    });
+  });
+
+  test('S3-event recrawls add no EventBridge delivery the lake did not ask for', () => {
+    const { t } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) });
+    t.hasResourceProperties('Custom::S3BucketNotifications', {
+      NotificationConfiguration: { EventBridgeConfiguration: Match.absent() },
+    });
+  });
+
+  test('a schedule of your own', () => {
+    const { t } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ schedule: 'cron(0/15 * * * ? *)' }) });
+    expect(only(t, 'AWS::Glue::Crawler').Properties.Schedule).toEqual({ ScheduleExpression: 'cron(0/15 * * * ? *)' });
+  });
+
+  test.each([
+    [PartitionLayout.daily(), 'cron(20 0 * * ? *)'],
+    [PartitionLayout.monthly(), 'cron(20 0 1 * ? *)'],
+  ])('follows the layout\'s schedule (%#)', (layout, schedule) => {
+    const { t } = setUp({ partitionDiscovery: PartitionDiscovery.crawler() }, { layout });
+    expect(only(t, 'AWS::Glue::Crawler').Properties.Schedule).toEqual({ ScheduleExpression: schedule });
+  });
+
+  test.each([
+    ['cron(* * * * ? *)', /runs every minute/],
+    ['cron(0/2 * * * ? *)', /runs 2 minutes apart/],
+    ['cron(0,58 * * * ? *)', /runs 2 minutes apart/],
+    ['cron(0 * * * ?)', /must be a Glue cron expression with 6 fields/],
+    ['rate(1 hour)', /must be a Glue cron expression with 6 fields/],
+    ['cron(x * * * ? *)', /has a minutes field Glue does not accept, got 'x'/],
+  ])('fails on the schedule %s', (schedule, message) => {
+    expect(() => setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ schedule }) })).toThrow(message);
+  });
+});
+
+describe('event-driven registration', () => {
+  test('an EventBridge rule on the table prefix invokes the bundled registration function', () => {
+    const { t, stack, lake, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() }, { eventBridgeEnabled: true });
+    const fn = only(t, 'AWS::Lambda::Function');
+    expect(fn.Properties).toMatchObject({
+      Runtime: 'nodejs24.x',
+      Handler: 'index.handler',
+      Timeout: 60,
+      MemorySize: 256,
+      Environment: {
+        Variables: {
+          DATABASE_NAME: catalog.databaseName,
+          TABLE_NAME: 'clicks',
+          BUCKET_NAME: stack.resolve(lake.bucket.bucketName),
+          DATA_PREFIX: 'clicks/',
+          PARTITION_KEYS: 'year,month,day,hour',
+          CATALOG_ID: '123456789012',
+        },
+      },
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'source': ['aws.s3'],
+        'detail-type': ['Object Created'],
+        'detail': { bucket: { name: [stack.resolve(lake.bucket.bucketName)] }, object: { key: [{ prefix: 'clicks/' }] } },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: stack.resolve(catalog.deadLetterQueue!.queueArn) }, RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } })],
+    });
+    t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      MaximumRetryAttempts: 2,
+      DestinationConfig: { OnFailure: { Destination: stack.resolve(catalog.deadLetterQueue!.queueArn) } },
+    });
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 365 });
+    expect(catalog.registrationFunction).toBeDefined();
+    // projection parameters are only for projection
+    expect(only(t, 'AWS::Glue::Table').Properties.TableInput.Parameters['projection.enabled']).toBeUndefined();
+  });
+
+  test('the function may read the table and create partitions, nothing else in Glue', () => {
+    const { t, stack, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() }, { eventBridgeEnabled: true });
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: ['glue:GetTable', 'glue:BatchCreatePartition'], Effect: 'Allow', Resource: [stack.resolve(catalog.catalogArn), stack.resolve(catalog.databaseArn), stack.resolve(catalog.tableArn)] },
+        ]),
+      },
+    });
+  });
+
+  test('fails when the lake bucket does not send events to EventBridge', () => {
+    expect(() => setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() })).toThrow(
+      /needs EventBridge notifications on the lake bucket, got a bucket without them: set eventBridgeEnabled: true on the PartitionedParquetLake/,
+    );
+  });
+
+  test('warns that an imported bucket must send events to EventBridge', () => {
+    const stack = newStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Imported', 'existing-lake');
+    new CrawledCatalog(stack, 'Catalog', { bucket, layout: PartitionLayout.hourly(), tableName: 'clicks', schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Catalog', Match.stringLikeRegexp('make sure the imported lake bucket has EventBridge notifications turned on'));
+  });
+});
+
+describe('validation', () => {
+  test.each([
+    ['projection', PartitionDiscovery.projection(), /partitionDiscovery PartitionDiscovery.projection\(\) needs a schema, got none/],
+    ['event-driven', PartitionDiscovery.eventDriven(), /partitionDiscovery PartitionDiscovery.eventDriven\(\) needs a schema, got none/],
+  ])('fails on %s without a schema', (_n, partitionDiscovery, message) => {
+    expect(() => setUp({ partitionDiscovery })).toThrow(message);
+  });
+
+  test.each(['Clicks', 'raw', 'errors', 'click-stream'])('fails on the table name %s', (tableName) => {
+    expect(() => setUp({ tableName, schema: SCHEMA })).toThrow(/CrawledCatalog at 'TestStack\/Catalog': tableName must/);
+  });
+
+  test('fails on a database name Athena cannot use', () => {
+    expect(() => setUp({ schema: SCHEMA, database: CatalogDatabase.fromName('Sales-DB') })).toThrow(/database name must be .* got 'Sales-DB': use e.g. 'sales_db'/);
+  });
+
+  test('fails on schema problems, naming each', () => {
+    const bad = new TableSchema([
+      { name: 'hour', type: ColumnType.INT },
+      { name: 'dup', type: ColumnType.INT },
+      { name: 'dup', type: ColumnType.INT },
+    ]);
+    expect(() => setUp({ schema: bad })).toThrow(/column names must be unique, got 'dup' twice.*\n.*column 'hour' clashes with the partition key/s);
+  });
+
+  test('warns that tableDescription is ignored without a schema', () => {
+    const { stack } = setUp({ tableDescription: 'x' });
+    Annotations.fromStack(stack).hasWarning('/TestStack/Catalog', Match.stringLikeRegexp('tableDescription is ignored in schema-on-read mode'));
+  });
+});
+
+describe('grantRead', () => {
+  test('reads the catalog entries and the table prefix, decrypts, writes nothing', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const catalog = new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: SCHEMA });
+    const role = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+    expect(catalog.grantRead(role).success).toBe(true);
+    const bucketArn = stack.resolve(lake.bucket.bucketArn);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+            Effect: 'Allow',
+            Resource: [stack.resolve(catalog.catalogArn), stack.resolve(catalog.databaseArn), stack.resolve(catalog.tableArn)],
+          },
+          { Action: 's3:GetObject', Effect: 'Allow', Resource: { 'Fn::Join': ['', [bucketArn, '/clicks/*']] } },
+          { Action: 's3:ListBucket', Effect: 'Allow', Resource: bucketArn, Condition: { StringLike: { 's3:prefix': ['clicks/', 'clicks/*'] } } },
+          { Action: 's3:GetBucketLocation', Effect: 'Allow', Resource: bucketArn },
+          { Action: 'kms:Decrypt', Effect: 'Allow', Resource: stack.resolve(lake.encryptionKey!.keyArn) },
+        ],
+      },
+    });
+  });
+});
+
+test('two catalogs over one lake synthesize side by side', () => {
+  const stack = new Stack(newStack().node.root as never, 'Two', { env: { account: '123456789012', region: 'eu-west-1' } });
+  const lake = new PartitionedParquetLake(stack, 'Lake');
+  new CrawledCatalog(stack, 'A', { bucket: lake.bucket, layout: lake.layout, tableName: 'a', schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler() });
+  new CrawledCatalog(stack, 'B', { bucket: lake.bucket, layout: lake.layout, tableName: 'b' });
+  const t = Template.fromStack(stack);
+  t.resourceCountIs('AWS::Glue::Crawler', 2);
+  t.resourceCountIs('AWS::Glue::Database', 2);
+  t.resourceCountIs('AWS::Glue::SecurityConfiguration', 2);
+});
