@@ -3,7 +3,23 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, test } from 'vitest';
-import { IngestEncryption, StreamCapacity, StreamIngest, StreamIngestProps } from '../../src';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import {
+  ColumnType,
+  CrawledCatalog,
+  IngestEncryption,
+  LakeEncryption,
+  PartitionDiscovery,
+  PartitionLayout,
+  PartitionedParquetLake,
+  PartitionedParquetLakeProps,
+  RecrawlPolicy,
+  StreamCapacity,
+  StreamIngest,
+  StreamIngestProps,
+  TableSchema,
+} from '../../src';
 import { awsSolutionsFindings } from '../support/nag';
 import { newStack } from '../support/stack';
 
@@ -52,5 +68,67 @@ describe('StreamIngest', () => {
     const stack = new Stack(app, 'NagStack');
     new StreamIngest(stack, 'Ingest');
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('PartitionedParquetLake', () => {
+  const configurations: Array<[string, (stack: Stack) => PartitionedParquetLakeProps]> = [
+    ['defaults', () => ({})],
+    ['SSE-S3', () => ({ encryption: LakeEncryption.s3Managed() })],
+    ['the AWS-managed key', () => ({ encryption: LakeEncryption.awsManagedKey() })],
+    ['no versioning and no access logs', () => ({ versioned: false, serverAccessLogs: false })],
+    ['EventBridge and a daily layout', () => ({ eventBridgeEnabled: true, layout: PartitionLayout.daily() })],
+  ];
+
+  test.each(configurations)('has no unacknowledged finding with %s', (_name, props) => {
+    const stack = newStack();
+    new PartitionedParquetLake(stack, 'Lake', props(stack));
+    expect(awsSolutionsFindings(stack)).toEqual([]);
+  });
+
+  test('grants leave no finding on the grantee', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() });
+    lake.grantRead(role, 'clicks');
+    lake.grantWrite(role, 'clicks');
+    expect(awsSolutionsFindings(stack)).toEqual([]);
+  });
+
+  test('a wildcard the grants did not create is still reported on the grantee', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const role = new iam.Role(stack, 'App', { assumedBy: new iam.AccountRootPrincipal() });
+    lake.grantRead(role, 'clicks');
+    lake.bucket.grantRead(role, 'orders/*');
+    expect(awsSolutionsFindings(stack).map((f) => f.rule)).toEqual(expect.arrayContaining([expect.stringMatching(/^AwsSolutions-IAM5\[.*orders/)]));
+  });
+});
+
+describe('CrawledCatalog', () => {
+  const schema = new TableSchema([{ name: 'id', type: ColumnType.STRING }]);
+  const configurations: Array<[string, TableSchema | undefined, PartitionDiscovery | undefined]> = [
+    ['schema-first, projection', schema, undefined],
+    ['schema-first, crawler', schema, PartitionDiscovery.crawler()],
+    ['schema-first, crawler on S3 events', schema, PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS })],
+    ['schema-first, event-driven registration', schema, PartitionDiscovery.eventDriven()],
+    ['schema-on-read, crawler', undefined, undefined],
+    ['schema-on-read, full recrawls', undefined, PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.EVERYTHING })],
+  ];
+
+  test.each(configurations)('has no unacknowledged finding with %s', (_name, tableSchema, partitionDiscovery) => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake', { eventBridgeEnabled: true });
+    const catalog = new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: tableSchema, partitionDiscovery });
+    const role = new iam.Role(stack, 'Analyst', { assumedBy: new iam.AccountRootPrincipal() });
+    catalog.grantRead(role);
+    expect(awsSolutionsFindings(stack)).toEqual([]);
+  });
+
+  test('over an imported bucket with SSE-S3, defining its own log key', () => {
+    const stack = newStack();
+    const bucket = s3.Bucket.fromBucketName(stack, 'Imported', 'existing-lake');
+    new CrawledCatalog(stack, 'Catalog', { bucket, layout: PartitionLayout.hourly(), tableName: 'clicks' });
+    expect(awsSolutionsFindings(stack)).toEqual([]);
   });
 });
