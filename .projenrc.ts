@@ -67,9 +67,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     bundlingOptions: { sourcemap: false },
   },
 
-  gitignore: ['cdk.out/', 'test-reports/', '.venv/', '.venv-python-app/', 'examples/java/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['cdk.out/', 'test-reports/', '.venv/', 'examples/java/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
-  npmIgnoreOptions: { ignorePatterns: ['examples/', '.ci/', 'bench/', 'cdk.out/', 'test-reports/', 'catalog-info.yaml'] },
+  npmIgnoreOptions: {
+    ignorePatterns: ['examples/', '.ci/', 'bench/', 'cdk.out/', 'test-reports/', 'catalog-info.yaml', '/.venv/', 'rosetta/', 'vitest.config.mts'],
+  },
 });
 
 for (const name of ['compile', 'watch', 'docgen', 'package:js', 'package:python', 'package:java', 'package-all']) {

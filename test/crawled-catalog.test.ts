@@ -205,7 +205,8 @@ describe('crawler discovery', () => {
   });
 
   test('S3-event recrawls: an encrypted queue with a DLQ fed by object-created events on the table prefix', () => {
-    const { t, stack, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) });
+    const onEvents = PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS });
+    const { t, stack, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: onEvents });
     const crawler = only(t, 'AWS::Glue::Crawler');
     expect(crawler.Properties.RecrawlPolicy).toEqual({ RecrawlBehavior: 'CRAWL_EVENT_MODE' });
     expect(crawler.Properties.Targets.S3Targets[0]).toMatchObject({
@@ -227,7 +228,8 @@ describe('crawler discovery', () => {
   });
 
   test('S3-event recrawls keep the lake\'s EventBridge delivery in the notification configuration', () => {
-    const { t } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) }, { eventBridgeEnabled: true });
+    const onEvents = PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS });
+    const { t } = setUp({ schema: SCHEMA, partitionDiscovery: onEvents }, { eventBridgeEnabled: true });
     t.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {}, QueueConfigurations: Match.anyValue() },
     });
@@ -291,7 +293,12 @@ describe('event-driven registration', () => {
         'detail-type': ['Object Created'],
         'detail': { bucket: { name: [stack.resolve(lake.bucket.bucketName)] }, object: { key: [{ prefix: 'clicks/' }] } },
       },
-      Targets: [Match.objectLike({ DeadLetterConfig: { Arn: stack.resolve(catalog.deadLetterQueue!.queueArn) }, RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 } })],
+      Targets: [
+        Match.objectLike({
+          DeadLetterConfig: { Arn: stack.resolve(catalog.deadLetterQueue!.queueArn) },
+          RetryPolicy: { MaximumEventAgeInSeconds: 86400, MaximumRetryAttempts: 185 },
+        }),
+      ],
     });
     t.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,

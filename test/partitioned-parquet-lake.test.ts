@@ -17,7 +17,12 @@ describe('defaults', () => {
     const stack = newStack();
     const lake = new PartitionedParquetLake(stack, 'Lake');
     const p = lakeBucket(stack, lake).Properties;
-    expect(p.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(p.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(p.BucketEncryption).toEqual({
       ServerSideEncryptionConfiguration: [
         { BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: stack.resolve(lake.encryptionKey!.keyArn) } },

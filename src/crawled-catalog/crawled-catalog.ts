@@ -14,8 +14,8 @@ import { Construct } from 'constructs';
 import { PartitionRegistrarFunction } from './partition-registrar-function';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge, acknowledgeGrantWildcards, acknowledgeWildcardResources } from '../private/acknowledge';
-import { glueCronProblems } from '../private/glue-cron';
 import { throwIfAny } from '../private/errors';
+import { glueCronProblems } from '../private/glue-cron';
 import { nameProblem, tableNameProblems } from '../private/names';
 import { TableSchema } from '../schema/table-schema';
 

@@ -302,11 +302,12 @@ export class PartitionedParquetLake extends Construct {
       lifecycleRules.push({ id: 'expire-noncurrent-versions', noncurrentVersionExpiration, expiredObjectDeleteMarker: true });
     }
 
+    const usesKms = encryption._encryption === s3.BucketEncryption.KMS || encryption._encryption === s3.BucketEncryption.KMS_MANAGED;
     const bucket = new s3.Bucket(this, 'Resource', {
       bucketName: props.bucketName,
       encryption: encryption._encryption,
       encryptionKey,
-      bucketKeyEnabled: encryption._encryption === s3.BucketEncryption.KMS || encryption._encryption === s3.BucketEncryption.KMS_MANAGED ? true : undefined,
+      bucketKeyEnabled: usesKms ? true : undefined,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       enforceSSL: true,
       minimumTLSVersion: 1.2,

@@ -1,5 +1,5 @@
-import * as iam from 'aws-cdk-lib/aws-iam';
 import { Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { describe, expect, test } from 'vitest';
 import { ColumnType, CrawledCatalog, PartitionDiscovery, PartitionedParquetLake, TableSchema } from '../../src';
 import { SimulatedPrincipal } from '../support/iam';
