@@ -174,7 +174,7 @@ describe('crawler discovery', () => {
       bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler(), encryptionKey: key,
     });
     expect(catalog.encryptionKey).toBe(key);
-    Annotations.fromStack(stack).hasWarning('/TestStack/Catalog', Match.stringLikeRegexp('encryptionKey is not defined in this app'));
+    Annotations.fromStack(stack).hasWarning('/TestStack/Catalog', Match.stringLikeRegexp('encryptionKey is not defined in this app, so its key policy cannot be extended'));
   });
 
   test('schema-on-read: the crawler creates and evolves the table only where Glue allows it', () => {

@@ -13,10 +13,12 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PartitionRegistrarFunction } from './partition-registrar-function';
 import { PartitionLayout } from '../layout/partition-layout';
-import { acknowledge, acknowledgeGrantWildcards, acknowledgeWildcardResources } from '../private/acknowledge';
+import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
 import { throwIfAny } from '../private/errors';
 import { glueCronProblems } from '../private/glue-cron';
+import { allowLogsToUseKey } from '../private/logs-key';
 import { nameProblem, tableNameProblems } from '../private/names';
+import { grantTableRead } from '../private/table-grants';
 import { TableSchema } from '../schema/table-schema';
 
 /**
@@ -441,30 +443,7 @@ export class CrawledCatalog extends Construct {
       actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
       resourceArns: [this.catalogArn, this.databaseArn, this.tableArn],
     });
-    return catalog.combine(this.grantReadObjects(grantee));
-  }
-
-  private grantReadObjects(grantee: iam.IGrantable): iam.Grant {
-    const root = this.layout.tableRoot(this.tableName);
-    let grant = iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.bucket.arnForObjects(`${root}*`)],
-    })
-      .combine(
-        iam.Grant.addToPrincipal({
-          grantee,
-          actions: ['s3:ListBucket'],
-          resourceArns: [this.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [root, `${root}*`] } },
-        }),
-      )
-      .combine(iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetBucketLocation'], resourceArns: [this.bucket.bucketArn] }));
-    if (this.bucket.encryptionKey) {
-      grant = grant.combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:Decrypt'], resourceArns: [this.bucket.encryptionKey.keyArn] }));
-    }
-    acknowledgeGrantWildcards(grantee, [this.bucket.arnForObjects(`${root}*`)], `Reads are limited to the objects under the ${this.tableName} table's own prefix, whose keys Firehose generates`);
-    return grant;
+    return catalog.combine(grantTableRead(this.bucket, this.layout, this.tableName, grantee));
   }
 
   private defineCrawler(options: CrawlerDiscoveryOptions, schemaFirst: boolean, databaseName: string, givenKey?: kms.IKey) {
@@ -481,25 +460,9 @@ export class CrawledCatalog extends Construct {
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
 
-    // CloudWatch Logs encrypts the crawler's log group with the key: it needs the key policy's
-    // permission, limited to the Glue crawler log groups of this account.
-    // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
-    const added = key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchLogsForGlueCrawlers',
-        principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:DescribeKey'],
-        resources: ['*'],
-        conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': crawlerLogGroups } },
-      }),
-      true,
-    );
-    if (!added.statementAdded) {
-      Annotations.of(this).addWarningV2(
-        'cdk-serverless-data-lake:CrawledCatalog.keyPolicy',
-        `encryptionKey is not defined in this app, so its key policy cannot be extended: allow the service principal logs.<region>.amazonaws.com to use it for log groups matching ${CRAWLER_LOG_GROUP_PREFIX}*, or the crawler cannot write its logs`,
-      );
-    }
+    // CloudWatch Logs encrypts the crawler's log group with the key, limited to the Glue
+    // crawler log groups of this account.
+    allowLogsToUseKey(this, key, crawlerLogGroups, 'AllowCloudWatchLogsForGlueCrawlers', 'cdk-serverless-data-lake:CrawledCatalog.keyPolicy');
 
     const securityConfiguration = new glue.CfnSecurityConfiguration(this, 'SecurityConfiguration', {
       name: Names.uniqueResourceName(this, { maxLength: 128 }),
@@ -530,7 +493,7 @@ export class CrawledCatalog extends Construct {
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: catalogActions, resources: [this.catalogArn, this.databaseArn, this.tableArn] }),
     );
-    this.grantReadObjects(role);
+    grantTableRead(this.bucket, this.layout, this.tableName, role);
     role.addToPrincipalPolicy(
       new iam.PolicyStatement({
         actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:AssociateKmsKey'],

@@ -4,9 +4,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PartitionLayout } from '../layout/partition-layout';
-import { acknowledge, acknowledgeGrantWildcards } from '../private/acknowledge';
+import { acknowledge } from '../private/acknowledge';
 import { dataLakeError, throwIfAny } from '../private/errors';
 import { tableNameProblems } from '../private/names';
+import { grantTableRead, grantTableWrite } from '../private/table-grants';
 
 /** Key prefix of the lake bucket's server access logs in the log bucket. */
 const ACCESS_LOG_PREFIX = 'lake/';
@@ -396,30 +397,7 @@ export class PartitionedParquetLake extends Construct {
    */
   public grantRead(grantee: iam.IGrantable, tableName: string): iam.Grant {
     this.checkTable(tableName);
-    const root = this.layout.tableRoot(tableName);
-    const objects = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:GetObject'],
-      resourceArns: [this.bucket.arnForObjects(`${root}*`)],
-      resource: this.bucket,
-    });
-    const listing = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:ListBucket'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-      conditions: { StringLike: { 's3:prefix': [root, `${root}*`] } },
-    });
-    const location = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:GetBucketLocation'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-    });
-    let grant = objects.combine(listing).combine(location);
-    if (this.encryptionKey) grant = grant.combine(this.encryptionKey.grant(grantee, 'kms:Decrypt'));
-    acknowledgeGrantWildcards(grantee, [this.bucket.arnForObjects(`${root}*`)], `Reads are limited to the objects under the ${tableName} table's own prefix, whose keys Firehose generates`);
-    return grant;
+    return grantTableRead(this.bucket, this.layout, tableName, grantee);
   }
 
   /**
@@ -429,33 +407,7 @@ export class PartitionedParquetLake extends Construct {
    */
   public grantWrite(grantee: iam.IGrantable, tableName: string): iam.Grant {
     this.checkTable(tableName);
-    const prefixes = [
-      this.layout.tableRoot(tableName),
-      `${this.layout.rawRoot()}${tableName}/`,
-      `${this.layout.errorRoot()}${tableName}/`,
-    ];
-    const objects = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:PutObject', 's3:AbortMultipartUpload'],
-      resourceArns: prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)),
-      resource: this.bucket,
-    });
-    const bucketLevel = iam.Grant.addToPrincipalOrResource({
-      grantee,
-      actions: ['s3:GetBucketLocation', 's3:ListBucketMultipartUploads'],
-      resourceArns: [this.bucket.bucketArn],
-      resource: this.bucket,
-    });
-    acknowledgeGrantWildcards(
-      grantee,
-      prefixes.map((p) => this.bucket.arnForObjects(`${p}*`)),
-      `Writes are limited to the ${tableName} table's data, raw-backup and error prefixes, under which Firehose generates the keys`,
-    );
-    let grant = objects.combine(bucketLevel);
-    // Multipart uploads to SSE-KMS objects need Decrypt as well as GenerateDataKey.
-    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions
-    if (this.encryptionKey) grant = grant.combine(this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt'));
-    return grant;
+    return grantTableWrite(this.bucket, this.layout, tableName, grantee);
   }
 
   private checkTable(tableName: string): void {
