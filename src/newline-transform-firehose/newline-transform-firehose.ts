@@ -1,0 +1,625 @@
+import { ArnFormat, Duration, Names, Size, SizeRoundingBehavior, Stack, TimeZone, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
+import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { NewlineTransformFunction } from './newline-transform-function';
+import { PartitionLayout } from '../layout/partition-layout';
+import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
+import { throwIfAny } from '../private/errors';
+import { allowLogsToUseKey } from '../private/logs-key';
+import { tableNameProblems } from '../private/names';
+import { grantTableWrite } from '../private/table-grants';
+
+/**
+ * How each record gets the newline that keeps records apart in the delivered objects.
+ *
+ * Firehose concatenates records as they are. Without a delimiter, newline-delimited JSON readers
+ * (the crawler, Athena's JSON SerDe) see one record per object.
+ *
+ * | Strategy | Cost | Use when |
+ * | --- | --- | --- |
+ * | `bundledFunction()` | one Lambda invocation per processor buffer | the default; also the starting point for custom processing |
+ * | `appendDelimiter()` | none (Firehose built-in) | no processing beyond the newline is needed |
+ * | `lambdaFunction(fn)` | your Lambda | you transform, filter or enrich records yourself |
+ *
+ * @see https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
+ */
+export class NewlineStrategy {
+  /**
+   * The bundled Lambda (Node.js): appends `\n` to each record that does not already end with
+   * one, touching only the last base64 quantum, so its cost does not grow with record size.
+   * One function per stack serves every delivery stream in it.
+   */
+  public static bundledFunction(): NewlineStrategy {
+    return new NewlineStrategy('BUNDLED');
+  }
+
+  /**
+   * Firehose's built-in `AppendDelimiterToRecord` processor: no Lambda to run or pay for. It
+   * appends the newline to every record, also to one that already ends with a newline.
+   */
+  public static appendDelimiter(): NewlineStrategy {
+    return new NewlineStrategy('NATIVE');
+  }
+
+  /**
+   * Your Lambda, which must return every record with its newline (the Firehose data
+   * transformation contract). The delivery role is allowed to invoke it.
+   */
+  public static lambdaFunction(fn: lambda.IFunction): NewlineStrategy {
+    return new NewlineStrategy('CUSTOM', fn);
+  }
+
+  /** @internal */
+  public readonly _kind: 'BUNDLED' | 'NATIVE' | 'CUSTOM';
+
+  /** @internal */
+  public readonly _fn?: lambda.IFunction;
+
+  private constructor(kind: 'BUNDLED' | 'NATIVE' | 'CUSTOM', fn?: lambda.IFunction) {
+    this._kind = kind;
+    this._fn = fn;
+  }
+}
+
+/**
+ * Properties of a `NewlineTransformFirehose`.
+ */
+export interface NewlineTransformFirehoseProps {
+  /** The stream records are read from (e.g. `StreamIngest.stream`). */
+  readonly stream: kinesis.IStream;
+
+  /** The lake bucket records are delivered to (e.g. `PartitionedParquetLake.bucket`). */
+  readonly bucket: s3.IBucket;
+
+  /** The lake's partition layout: the source of the data, error and raw-backup prefixes. */
+  readonly layout: PartitionLayout;
+
+  /** The table the records belong to: its folder in the lake. */
+  readonly tableName: string;
+
+  /**
+   * The Glue table to convert records to Parquet against (e.g. `CrawledCatalog.table`). With
+   * it, JSON records are converted to Parquet (SNAPPY); without it, they are delivered as
+   * newline-delimited JSON, GZIP-compressed.
+   *
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html
+   * @default - no conversion: newline-delimited JSON, GZIP
+   */
+  readonly table?: glue.CfnTable;
+
+  /**
+   * How each record gets its newline.
+   *
+   * @default NewlineStrategy.bundledFunction()
+   */
+  readonly newline?: NewlineStrategy;
+
+  /**
+   * How long Firehose buffers records before writing an object. 0 to 900 seconds.
+   *
+   * @default Duration.seconds(300)
+   */
+  readonly bufferingInterval?: Duration;
+
+  /**
+   * How much data Firehose buffers before writing an object: 1 to 128 MiB, and at least 64 MiB
+   * with Parquet conversion. Bigger objects make Athena cheaper and faster.
+   *
+   * @default - Size.mebibytes(128) with Parquet, Size.mebibytes(64) for JSON
+   */
+  readonly bufferingSize?: Size;
+
+  /**
+   * Whether to keep a raw backup of every record, as Firehose received it (before the newline
+   * and any conversion), GZIP-compressed under the layout's raw-backup prefix. It is what a
+   * replay reads after a bad transformation; the lake expires it.
+   *
+   * @default true
+   */
+  readonly rawBackup?: boolean;
+
+  /**
+   * Buffering interval of the raw backup. 0 to 900 seconds.
+   *
+   * @default Duration.seconds(300)
+   */
+  readonly rawBackupBufferingInterval?: Duration;
+
+  /**
+   * Buffering size of the raw backup. 1 to 128 MiB.
+   *
+   * @default Size.mebibytes(64)
+   */
+  readonly rawBackupBufferingSize?: Size;
+
+  /**
+   * Time zone of the `!{timestamp:…}` partition values (the arrival time).
+   *
+   * @default TimeZone.ETC_UTC - UTC, what Firehose uses when none is set
+   */
+  readonly timeZone?: TimeZone;
+
+  /**
+   * The smallest average record size the stream carries. Sizes the Lambda processor's buffer so
+   * that a request (each record with its Kinesis metadata) and its response stay under Lambda's
+   * 6 MB payload limit.
+   *
+   * @default Size.bytes(100)
+   */
+  readonly smallestRecordSize?: Size;
+
+  /**
+   * How much data Firehose buffers before invoking the processor Lambda: 0.2 to 3 MB, and small
+   * enough that the request for records of `smallestRecordSize` stays under 6 MB.
+   *
+   * @default - the largest safe size for `smallestRecordSize`: 0.7 MB for 100-byte records, 3 MB from 1,000 bytes
+   */
+  readonly processorBufferSize?: Size;
+
+  /**
+   * How long Firehose buffers before invoking the processor Lambda. 0 to 900 seconds.
+   *
+   * @default Duration.seconds(60)
+   */
+  readonly processorBufferInterval?: Duration;
+
+  /**
+   * How often Firehose retries a failed processor invocation before sending the records to the
+   * error output. 0 to 300.
+   *
+   * @default 3
+   */
+  readonly processorRetries?: number;
+
+  /**
+   * Name of the delivery stream.
+   *
+   * @default - CloudFormation generates a unique name
+   */
+  readonly deliveryStreamName?: string;
+
+  /**
+   * How long the delivery stream's error logs are kept.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The KMS key that encrypts the delivery stream's log group. A statement letting CloudWatch
+   * Logs use it is added to its key policy when the key is defined in this app.
+   *
+   * @default - the lake bucket's key when it has one, else a key is defined
+   */
+  readonly encryptionKey?: kms.IKey;
+}
+
+// Firehose S3 destination limits.
+// https://docs.aws.amazon.com/firehose/latest/APIReference/API_BufferingHints.html
+const MAX_INTERVAL_SECONDS = 900;
+const MIN_BUFFER_MIB = 1;
+const MAX_BUFFER_MIB = 128;
+const MIN_PARQUET_BUFFER_MIB = 64;
+// Lambda processor limits: buffer 0.2 to 3 MB, and a 6 MB synchronous payload both ways.
+// https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
+const MIN_PROCESSOR_MB = 0.2;
+const MAX_PROCESSOR_MB = 3;
+const LAMBDA_PAYLOAD_BYTES = 6_000_000;
+// Per record in a Kinesis-sourced request: recordId, arrival time and kinesisRecordMetadata
+// (shard id, partition key up to 256 characters, sequence numbers), with their JSON keys.
+const REQUEST_OVERHEAD_BYTES = 600;
+const MIB = 1024 * 1024;
+const MAX_RETRIES = 300;
+
+/**
+ * The delivery stage of the lake: a Firehose delivery stream from the Kinesis stream into the
+ * lake bucket, under the partition layout's prefixes, with a newline after every record.
+ *
+ * Defines:
+ * - the delivery stream (`deliveryStream`) with its role (`role`), which reads only the stream,
+ *   writes only under the table's prefixes, and reads the Glue table only for conversion
+ * - with a schema (`table`): JSON→Parquet (SNAPPY) conversion against the Glue table
+ * - a raw backup of the untransformed records (unless turned off) and error output for
+ *   processing and conversion failures
+ * - an encrypted log group for delivery errors (`logGroup`)
+ * - the bundled newline Lambda, once per stack (`processorFunction`), unless another strategy
+ *   is chosen
+ *
+ * @example
+ * declare const ingest: StreamIngest;
+ * declare const lake: PartitionedParquetLake;
+ * declare const catalog: CrawledCatalog;
+ * new NewlineTransformFirehose(this, 'Delivery', {
+ *   stream: ingest.stream,
+ *   bucket: lake.bucket,
+ *   layout: lake.layout,
+ *   tableName: catalog.tableName,
+ *   table: catalog.table,
+ * });
+ */
+export class NewlineTransformFirehose extends Construct {
+  /** The delivery stream. */
+  public readonly deliveryStream: firehose.IDeliveryStream;
+
+  /** The role Firehose assumes to read the stream and write the lake. */
+  public readonly role: iam.IRole;
+
+  /** The log group delivery errors are written to. */
+  public readonly logGroup: logs.ILogGroup;
+
+  /**
+   * The Lambda that appends the newlines.
+   *
+   * @default - none with `NewlineStrategy.appendDelimiter()`
+   */
+  public readonly processorFunction?: lambda.IFunction;
+
+  /** Whether records are converted to Parquet. */
+  public readonly convertsToParquet: boolean;
+
+  /** Name of the table the records belong to. */
+  public readonly tableName: string;
+
+  public constructor(scope: Construct, id: string, props: NewlineTransformFirehoseProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const parquet = props.table !== undefined;
+    const newline = props.newline ?? NewlineStrategy.bundledFunction();
+    const rawBackup = props.rawBackup ?? true;
+    const bufferingInterval = props.bufferingInterval ?? Duration.seconds(300);
+    const bufferingSize = props.bufferingSize ?? Size.mebibytes(parquet ? 128 : 64);
+    const backupInterval = props.rawBackupBufferingInterval ?? Duration.seconds(300);
+    const backupSize = props.rawBackupBufferingSize ?? Size.mebibytes(64);
+    const smallestRecordSize = props.smallestRecordSize ?? Size.bytes(100);
+    const processorInterval = props.processorBufferInterval ?? Duration.seconds(60);
+    const retries = props.processorRetries ?? 3;
+    const usesLambda = newline._kind !== 'NATIVE';
+
+    // ---- validation: every rule, one error ----
+    const problems: string[] = [...tableNameProblems(props.tableName)];
+    intervalProblems(problems, 'bufferingInterval', bufferingInterval);
+    bufferProblems(problems, 'bufferingSize', bufferingSize, parquet ? MIN_PARQUET_BUFFER_MIB : MIN_BUFFER_MIB, parquet);
+    if (!rawBackup) {
+      for (const [name, value] of [
+        ['rawBackupBufferingInterval', props.rawBackupBufferingInterval],
+        ['rawBackupBufferingSize', props.rawBackupBufferingSize],
+      ] as const) {
+        if (value !== undefined) problems.push(`${name} needs rawBackup: true, got rawBackup: false: remove ${name} or keep the raw backup`);
+      }
+    } else {
+      intervalProblems(problems, 'rawBackupBufferingInterval', backupInterval);
+      bufferProblems(problems, 'rawBackupBufferingSize', backupSize, MIN_BUFFER_MIB, false);
+    }
+    if (!usesLambda) {
+      for (const name of ['processorBufferSize', 'processorBufferInterval', 'processorRetries', 'smallestRecordSize'] as const) {
+        if (props[name] !== undefined) {
+          problems.push(`${name} applies to a processor Lambda, got it with NewlineStrategy.appendDelimiter(): remove ${name}, or choose a Lambda strategy`);
+        }
+      }
+    }
+    intervalProblems(problems, 'processorBufferInterval', processorInterval);
+    if (!Token.isUnresolved(retries) && (!Number.isInteger(retries) || retries < 0 || retries > MAX_RETRIES)) {
+      problems.push(`processorRetries must be a whole number from 0 to ${MAX_RETRIES}, got ${retries}: e.g. 3`);
+    }
+    const processorBufferMb = usesLambda ? this.processorBuffer(problems, smallestRecordSize, props.processorBufferSize) : undefined;
+    if (props.deliveryStreamName !== undefined && !Token.isUnresolved(props.deliveryStreamName) && !/^[a-zA-Z0-9_.-]{1,64}$/.test(props.deliveryStreamName)) {
+      problems.push(`deliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.', got '${props.deliveryStreamName}': rename it or leave it unset`);
+    }
+    if (props.table) {
+      const input = stack.resolve(props.table.tableInput) as { name?: unknown };
+      if (typeof input?.name === 'string' && input.name !== props.tableName) {
+        problems.push(
+          `table must be the Glue table named tableName ('${props.tableName}'), got the table '${input.name}': pass the CrawledCatalog's table together with its tableName, or Firehose would convert against one table and write another's folder`,
+        );
+      }
+    }
+    throwIfAny(this, problems);
+
+    this.tableName = props.tableName;
+    this.convertsToParquet = parquet;
+
+    // ---- role: exact permissions, granted here ----
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'sts:ExternalId': stack.account } },
+      }),
+      description: `Firehose delivery of ${props.tableName} (${this.node.path}): reads one stream, writes one table's prefixes`,
+    });
+    this.role = role;
+    props.stream.grant(role, 'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards');
+    props.stream.encryptionKey?.grant(role, 'kms:Decrypt');
+    grantTableWrite(props.bucket, props.layout, props.tableName, role);
+
+    // ---- log group, encrypted ----
+    const logGroupName = `/aws/kinesisfirehose/${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`;
+    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const logKey = props.encryptionKey ?? props.bucket.encryptionKey ?? new kms.Key(this, 'LogKey', {
+      description: `Encrypts the Firehose logs of ${this.node.path}`,
+      enableKeyRotation: true,
+    });
+    allowLogsToUseKey(this, logKey, logGroupArn, 'AllowCloudWatchLogsForFirehoseDelivery', 'cdk-serverless-data-lake:NewlineTransformFirehose.keyPolicy');
+    const logGroup = new logs.LogGroup(this, 'Logs', {
+      logGroupName,
+      encryptionKey: logKey,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+    });
+    this.logGroup = logGroup;
+    const logStreams = `${logGroupArn}:log-stream:*`;
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [logStreams] }));
+    acknowledgeWildcardResources(role, [logStreams], 'Firehose writes its error logs to the streams of this delivery stream\'s own log group');
+
+    // ---- newline processor ----
+    let processor: firehose.IDataProcessor;
+    if (newline._kind === 'NATIVE') {
+      processor = new firehose.AppendDelimiterToRecordProcessor();
+    } else {
+      const fn = newline._fn ?? this.bundledFunction();
+      this.processorFunction = fn;
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], resources: [fn.functionArn] }),
+      );
+      processor = new LambdaProcessor(fn, role, processorBufferMb!, processorInterval, retries);
+    }
+
+    // ---- Parquet conversion against the Glue table ----
+    let dataFormatConversion: firehose.DataFormatConversionProps | undefined;
+    if (props.table) {
+      const catalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
+      const databaseArn = stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.table.databaseName });
+      const tableArn = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.table.databaseName}/${props.tableName}` });
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],
+          resources: [catalogArn, databaseArn, tableArn],
+        }),
+      );
+      dataFormatConversion = {
+        schemaConfiguration: firehose.SchemaConfiguration.fromCfnTable(props.table),
+        inputFormat: firehose.InputFormat.OPENX_JSON,
+        outputFormat: new firehose.ParquetOutputFormat({ compression: firehose.ParquetCompression.SNAPPY }),
+      };
+    }
+
+    // The L2 destination grants the whole bucket (read and write) to the role it is given; it
+    // gets a view of our role that takes no grants, so the exact ones above are all it has.
+    const immutableRole = role.withoutPolicyUpdates();
+    const logging = new firehose.EnableLogging(logGroup);
+    const destination = new firehose.S3Bucket(props.bucket, {
+      role: immutableRole,
+      dataOutputPrefix: props.layout.dataPrefix(props.tableName),
+      errorOutputPrefix: props.layout.errorPrefix(props.tableName),
+      bufferingInterval,
+      bufferingSize,
+      compression: parquet ? undefined : firehose.Compression.GZIP,
+      dataFormatConversion,
+      processors: [processor],
+      timeZone: props.timeZone,
+      loggingConfig: logging,
+      s3Backup: rawBackup
+        ? {
+          mode: firehose.BackupMode.ALL,
+          bucket: props.bucket,
+          dataOutputPrefix: props.layout.backupPrefix(props.tableName),
+          errorOutputPrefix: props.layout.errorPrefix(props.tableName),
+          bufferingInterval: backupInterval,
+          bufferingSize: backupSize,
+          compression: firehose.Compression.GZIP,
+          loggingConfig: logging,
+        }
+        : undefined,
+    });
+
+    const deliveryStream = new firehose.DeliveryStream(this, 'Resource', {
+      deliveryStreamName: props.deliveryStreamName,
+      source: new firehose.KinesisStreamSource(props.stream),
+      destination,
+      role: immutableRole,
+    });
+    // Firehose checks its permissions when the delivery stream is created.
+    const policy = role.node.tryFindChild('DefaultPolicy');
+    if (policy) deliveryStream.node.addDependency(policy);
+    if (props.table) deliveryStream.node.addDependency(props.table);
+    acknowledge(
+      deliveryStream,
+      'AwsSolutions-KDF1',
+      'Firehose rejects server-side encryption for a delivery stream whose source is a Kinesis data stream; the records are encrypted at rest in the stream (KMS) and in the lake (the bucket key)',
+    );
+    this.deliveryStream = deliveryStream;
+  }
+
+  /**
+   * Any metric of the delivery stream in the `AWS/Firehose` namespace.
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.deliveryStream.metric(metricName, props);
+  }
+
+  /**
+   * Age of the oldest record not yet delivered to S3 (`DeliveryToS3.DataFreshness`): alarm on it
+   * to catch a stalled delivery.
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricDeliveryToS3DataFreshness(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DeliveryToS3.DataFreshness', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Share of successful S3 puts (`DeliveryToS3.Success`, 0 to 1).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricDeliveryToS3Success(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DeliveryToS3.Success', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Records delivered to S3 (`DeliveryToS3.Records`).
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricDeliveryToS3Records(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('DeliveryToS3.Records', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Share of successful processor Lambda invocations (`ExecuteProcessing.Success`, 0 to 1).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricExecuteProcessingSuccess(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ExecuteProcessing.Success', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Time each processor Lambda invocation takes (`ExecuteProcessing.Duration`, milliseconds).
+   *
+   * @default - statistic Average, period 5 minutes
+   */
+  public metricExecuteProcessingDuration(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ExecuteProcessing.Duration', { statistic: cloudwatch.Stats.AVERAGE, ...props });
+  }
+
+  /**
+   * Records the processor returned as `Ok` (`SucceedProcessing.Records`).
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricSucceedProcessingRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('SucceedProcessing.Records', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Records that failed Parquet conversion (`FailedConversion.Records`): they went to the error
+   * output instead of the table.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricFailedConversionRecords(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('FailedConversion.Records', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Age of the oldest record not yet in the raw backup (`BackupToS3.DataFreshness`).
+   *
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricBackupToS3DataFreshness(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('BackupToS3.DataFreshness', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /** The processor buffer in MB: the one given (checked) or the largest safe one. */
+  private processorBuffer(problems: string[], smallest: Size, given?: Size): number | undefined {
+    if (smallest.isUnresolved()) return given ? given.toMebibytes({ rounding: SizeRoundingBehavior.NONE }) : 1;
+    const recordBytes = smallest.toBytes({ rounding: SizeRoundingBehavior.NONE });
+    if (!(recordBytes > 0) || recordBytes > MIB) {
+      problems.push(`smallestRecordSize must be from 1 byte to 1 MiB (the Kinesis record limit), got ${recordBytes} bytes: e.g. Size.bytes(100)`);
+      return undefined;
+    }
+    // A request carries each record base64-encoded (4/3) plus its metadata.
+    const safeMb = Math.floor((LAMBDA_PAYLOAD_BYTES / (4 / 3 + REQUEST_OVERHEAD_BYTES / recordBytes) / MIB) * 10) / 10;
+    if (given === undefined) {
+      if (safeMb < MIN_PROCESSOR_MB) {
+        problems.push(
+          `smallestRecordSize ${recordBytes} bytes is too small for a Lambda processor: even the smallest buffer (0.2 MB) could exceed Lambda's 6 MB request limit with Kinesis metadata; use NewlineStrategy.appendDelimiter()`,
+        );
+        return undefined;
+      }
+      return Math.min(MAX_PROCESSOR_MB, safeMb);
+    }
+    if (given.isUnresolved()) return given.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    const mb = given.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    if (mb < MIN_PROCESSOR_MB || mb > MAX_PROCESSOR_MB) {
+      problems.push(`processorBufferSize must be from 0.2 to 3 MB, got ${round2(mb)} MB: e.g. Size.kibibytes(512)`);
+    } else if (mb > safeMb) {
+      problems.push(
+        `processorBufferSize ${round2(mb)} MB can exceed Lambda's 6 MB request limit with records of ${recordBytes} bytes and their Kinesis metadata: use at most ${safeMb} MB, or raise smallestRecordSize if your records are larger`,
+      );
+    }
+    return round2(mb);
+  }
+
+  /** The bundled newline function: one per stack, shared by every delivery stream in it. */
+  private bundledFunction(): lambda.IFunction {
+    const stack = Stack.of(this);
+    const id = 'NewlineTransformFunction5c1b3b3a';
+    const existing = stack.node.tryFindChild(id) as lambda.IFunction | undefined;
+    if (existing) return existing;
+    const logGroup = new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.ONE_YEAR });
+    const role = new iam.Role(stack, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Newline transform of the Firehose delivery streams of this stack: writes its own logs only',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    acknowledgeWildcardResources(role, [logGroup.logGroupArn], 'The function writes to the streams of its own log group only; Lambda names them at run time');
+    return new NewlineTransformFunction(stack, id, {
+      description: 'Appends a newline to each Firehose record that lacks one (cdk-serverless-data-lake)',
+      role,
+      logGroup,
+      memorySize: 256,
+      timeout: Duration.minutes(1),
+    });
+  }
+}
+
+/**
+ * The Lambda processor with a buffer in fractions of a MB (the L2 processor only renders whole
+ * MiB) and the role's permissions granted by the construct.
+ */
+class LambdaProcessor implements firehose.IDataProcessor {
+  public readonly props: firehose.DataProcessorProps = {};
+
+  public constructor(
+    private readonly fn: lambda.IFunction,
+    private readonly role: iam.IRole,
+    private readonly bufferMb: number,
+    private readonly interval: Duration,
+    private readonly retries: number,
+  ) {}
+
+  public bind(): firehose.DataProcessorConfig {
+    const identifier = { parameterName: 'LambdaArn', parameterValue: this.fn.functionArn };
+    return {
+      processorType: 'Lambda',
+      processorIdentifier: identifier,
+      parameters: [
+        identifier,
+        { parameterName: 'RoleArn', parameterValue: this.role.roleArn },
+        { parameterName: 'BufferSizeInMBs', parameterValue: `${this.bufferMb}` },
+        { parameterName: 'BufferIntervalInSeconds', parameterValue: `${this.interval.toSeconds()}` },
+        { parameterName: 'NumberOfRetries', parameterValue: `${this.retries}` },
+      ],
+    };
+  }
+}
+
+function round2(n: number): number {
+  return Math.round(n * 100) / 100;
+}
+
+function intervalProblems(problems: string[], prop: string, d: Duration): void {
+  if (d.isUnresolved()) return;
+  const seconds = d.toSeconds({ integral: false });
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_INTERVAL_SECONDS) {
+    problems.push(`${prop} must be a whole number of seconds from 0 to ${MAX_INTERVAL_SECONDS}, got ${seconds} seconds: e.g. Duration.seconds(300)`);
+  }
+}
+
+function bufferProblems(problems: string[], prop: string, size: Size, minMib: number, parquet: boolean): void {
+  if (size.isUnresolved()) return;
+  const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!Number.isInteger(mib) || mib < minMib || mib > MAX_BUFFER_MIB) {
+    const why = parquet ? ' (Parquet conversion needs at least 64 MiB)' : '';
+    problems.push(`${prop} must be a whole number of MiB from ${minMib} to ${MAX_BUFFER_MIB}${why}, got ${round2(mib)} MiB: e.g. Size.mebibytes(128)`);
+  }
+}
