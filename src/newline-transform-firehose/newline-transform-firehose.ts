@@ -160,7 +160,7 @@ export interface NewlineTransformFirehoseProps {
    * How much data Firehose buffers before invoking the processor Lambda: 0.2 to 3 MB, and small
    * enough that the request for records of `smallestRecordSize` stays under 6 MB.
    *
-   * @default - the largest safe size for `smallestRecordSize`: 0.7 MB for 100-byte records, 3 MB from 1,000 bytes
+   * @default - the largest safe size for `smallestRecordSize`, in steps of 0.1 MB: 0.7 MB for 100-byte records, 3 MB from about 1,050 bytes
    */
   readonly processorBufferSize?: Size;
 
