@@ -115,7 +115,7 @@ describe('defaults with a schema (Parquet)', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', MemorySize: 256, Timeout: 60 });
   });
 
-  test('logs delivery errors to a KMS-encrypted log group kept one year', () => {
+  test('logs delivery errors to a KMS-encrypted log group kept one year, with a key-policy statement of its own', () => {
     const { stack, lake, delivery } = setUp();
     const d = destination(stack).Properties.ExtendedS3DestinationConfiguration;
     expect(d.CloudWatchLoggingOptions).toMatchObject({ Enabled: true, LogGroupName: stack.resolve(delivery.logGroup.logGroupName) });
@@ -123,7 +123,7 @@ describe('defaults with a schema (Parquet)', () => {
     expect(Object.values(groups)).toHaveLength(1);
     expect(Object.values(groups)[0].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: stack.resolve(lake.encryptionKey!.keyArn) });
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsForFirehoseDelivery', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowLogsTestStackDelivery898D9B2F', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
     });
   });
 

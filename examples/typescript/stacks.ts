@@ -1,10 +1,13 @@
-import { App, AppProps, Size, Stack, Validations } from 'aws-cdk-lib';
+import { App, AppProps, ArnFormat, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import {
   ColumnType,
   CrawledCatalog,
   IngestEncryption,
+  NewlineStrategy,
+  NewlineTransformFirehose,
   PartitionDiscovery,
   PartitionLayout,
   PartitionedParquetLake,
@@ -108,6 +111,44 @@ export function buildExampleApp(props: AppProps = {}): App {
   });
   const dailyLake = new PartitionedParquetLake(readStack, 'Lake', { layout: PartitionLayout.daily() });
   new CrawledCatalog(readStack, 'Inferred', { bucket: dailyLake.bucket, layout: dailyLake.layout, tableName: 'sensor_readings' });
+
+  // 5. The delivery stage: one stream into the lake, one table per newline strategy and format.
+  const deliveryStack = new Stack(app, 'DeliveryExample', {
+    description: 'cdk-serverless-data-lake example: Firehose delivery as Parquet and JSON lines, with each newline strategy',
+  });
+  const ingest = new StreamIngest(deliveryStack, 'Ingest');
+  const deliveryLake = new PartitionedParquetLake(deliveryStack, 'Lake');
+  const events = new TableSchema([
+    { name: 'event_id', type: ColumnType.STRING },
+    { name: 'occurred_at', type: ColumnType.TIMESTAMP },
+    { name: 'amount', type: ColumnType.decimal(12, 2) },
+  ]);
+  const tables: Array<[string, string, TableSchema | undefined, NewlineStrategy | undefined]> = [
+    ['ParquetBundled', 'orders', events, undefined],
+    ['JsonBundled', 'sensor_readings', undefined, undefined],
+    ['ParquetNative', 'payments', events, NewlineStrategy.appendDelimiter()],
+    ['JsonYours', 'audit_log', undefined, NewlineStrategy.lambdaFunction(
+      lambda.Function.fromFunctionArn(deliveryStack, 'YourTransform', deliveryStack.formatArn({ service: 'lambda', resource: 'function', resourceName: 'your-transform', arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
+    )],
+  ];
+  for (const [id, tableName, schema, newline] of tables) {
+    const catalog = new CrawledCatalog(deliveryStack, `${id}Catalog`, { bucket: deliveryLake.bucket, layout: deliveryLake.layout, tableName, schema });
+    new NewlineTransformFirehose(deliveryStack, `${id}Delivery`, {
+      stream: ingest.stream,
+      bucket: deliveryLake.bucket,
+      layout: deliveryLake.layout,
+      tableName,
+      table: catalog.table,
+      newline,
+    });
+  }
+
+  // The Firehose L2 adds a region-to-CIDR mapping to every stack with a delivery stream; only
+  // delivery into a VPC reads it, so CloudFormation validation reports it unused.
+  Validations.of(deliveryStack).acknowledge({
+    id: 'CloudFormation-Validate::W7001',
+    reason: 'aws-cdk-lib\'s Firehose construct adds the awscdkawskinesisfirehoseCidrBlocks mapping for VPC destinations; S3 delivery does not read it',
+  });
 
   return app;
 }

@@ -345,7 +345,8 @@ export class NewlineTransformFirehose extends Construct {
       description: `Encrypts the Firehose logs of ${this.node.path}`,
       enableKeyRotation: true,
     });
-    allowLogsToUseKey(this, logKey, logGroupArn, 'AllowCloudWatchLogsForFirehoseDelivery', 'cdk-serverless-data-lake:NewlineTransformFirehose.keyPolicy');
+    // One statement per delivery stream (several may share the lake key), each for its own group.
+    allowLogsToUseKey(this, logKey, logGroupArn, `AllowLogs${Names.uniqueId(this)}`.slice(0, 100), 'cdk-serverless-data-lake:NewlineTransformFirehose.keyPolicy');
     const logGroup = new logs.LogGroup(this, 'Logs', {
       logGroupName,
       encryptionKey: logKey,

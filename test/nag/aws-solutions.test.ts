@@ -2,6 +2,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, test } from 'vitest';
@@ -10,6 +11,8 @@ import {
   CrawledCatalog,
   IngestEncryption,
   LakeEncryption,
+  NewlineStrategy,
+  NewlineTransformFirehose,
   PartitionDiscovery,
   PartitionLayout,
   PartitionedParquetLake,
@@ -129,6 +132,32 @@ describe('CrawledCatalog', () => {
     const stack = newStack();
     const bucket = s3.Bucket.fromBucketName(stack, 'Imported', 'existing-lake');
     new CrawledCatalog(stack, 'Catalog', { bucket, layout: PartitionLayout.hourly(), tableName: 'clicks' });
+    expect(awsSolutionsFindings(stack)).toEqual([]);
+  });
+});
+
+describe('NewlineTransformFirehose', () => {
+  const schema = new TableSchema([{ name: 'id', type: ColumnType.STRING }]);
+  const configurations: Array<[string, boolean, (stack: Stack) => NewlineStrategy | undefined]> = [
+    ['Parquet, bundled Lambda', true, () => undefined],
+    ['JSON lines, bundled Lambda', false, () => undefined],
+    ['Parquet, built-in delimiter', true, () => NewlineStrategy.appendDelimiter()],
+    ['JSON lines, your Lambda', false, (stack) => NewlineStrategy.lambdaFunction(lambda.Function.fromFunctionArn(stack, 'Mine', 'arn:aws:lambda:eu-west-1:123456789012:function:mine'))],
+  ];
+
+  test.each(configurations)('has no unacknowledged finding with %s', (_name, parquet, newline) => {
+    const stack = newStack();
+    const ingest = new StreamIngest(stack, 'Ingest');
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const catalog = new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: parquet ? schema : undefined });
+    new NewlineTransformFirehose(stack, 'Delivery', {
+      stream: ingest.stream,
+      bucket: lake.bucket,
+      layout: lake.layout,
+      tableName: 'clicks',
+      table: catalog.table,
+      newline: newline(stack),
+    });
     expect(awsSolutionsFindings(stack)).toEqual([]);
   });
 });
