@@ -1,4 +1,4 @@
-import { Duration, Size, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Names, Size, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
@@ -123,7 +123,7 @@ describe('defaults with a schema (Parquet)', () => {
     expect(Object.values(groups)).toHaveLength(1);
     expect(Object.values(groups)[0].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: stack.resolve(lake.encryptionKey!.keyArn) });
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowLogsTestStackDelivery898D9B2F', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: `AllowLogs${Names.uniqueId(delivery)}`, Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
     });
   });
 

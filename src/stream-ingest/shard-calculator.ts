@@ -162,7 +162,7 @@ export class ShardCalculator {
 
     const factor = 1 + headroomPercent / 100;
     const bytesPerSecond = recordsPerSecond * recordBytes;
-    const shards = (demand: number, perShard: number) => Math.ceil(round9((demand * factor) / perShard));
+    const shards = (demand: number, perShard: number) => Math.ceil(roundMicro((demand * factor) / perShard));
 
     const writeBytesShards = shards(bytesPerSecond, WRITE_BYTES_PER_SHARD);
     const writeRecordsShards = shards(recordsPerSecond, WRITE_RECORDS_PER_SHARD);
@@ -211,9 +211,12 @@ export class ShardCalculator {
   private constructor() {}
 }
 
-/** Rounds away binary floating-point noise (e.g. 3.0000000000000004) before a ceiling. */
-function round9(n: number): number {
-  return Math.round(n * 1e9) / 1e9;
+/**
+ * Rounds to a millionth of a shard before the ceiling, so floating-point noise (3 × 1.1 =
+ * 3.3000000000000003) and loads a millionth of a shard above a whole number do not add a shard.
+ */
+function roundMicro(n: number): number {
+  return Math.round(n * 1e6) / 1e6;
 }
 
 function describe(limit: ShardLimit, load: { recordsPerSecond: number; bytesPerSecond: number; pollingConsumers: number }): string {
