@@ -212,11 +212,13 @@ export class ShardCalculator {
 }
 
 /**
- * Rounds to a millionth of a shard before the ceiling, so floating-point noise (3 × 1.1 =
- * 3.3000000000000003) and loads a millionth of a shard above a whole number do not add a shard.
+ * Snaps a shard demand to the nearest whole number when it is within a millionth of a shard (or
+ * one part in a trillion of the demand) of it, before the ceiling: floating-point noise
+ * (3 × 1.1 = 3.3000000000000003) must not add a shard.
  */
 function roundMicro(n: number): number {
-  return Math.round(n * 1e6) / 1e6;
+  const whole = Math.round(n);
+  return Math.abs(n - whole) <= Math.max(1e-6, n * 1e-12) ? whole : n;
 }
 
 function describe(limit: ShardLimit, load: { recordsPerSecond: number; bytesPerSecond: number; pollingConsumers: number }): string {
