@@ -128,6 +128,15 @@ new JsonFile(project, 'examples/typescript/tsconfig.json', {
 });
 
 // ---------------------------------------------------------------------------------------------
+// Benchmarks: commands, not tests. They measure the bundled handlers that ship.
+// ---------------------------------------------------------------------------------------------
+const bench = project.addTask('bench', {
+  description: 'Benchmark the bundled newline handler against a naive one and the JSON floor',
+});
+bench.spawn(project.bundler.bundleTask);
+bench.exec('node bench/newline-handler/run.mjs', { receiveArgs: true });
+
+// ---------------------------------------------------------------------------------------------
 // Docs: README and @example snippets must compile under jsii-rosetta strict.
 // ---------------------------------------------------------------------------------------------
 const rosetta = project.addTask('rosetta:extract', {

@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge } from '../private/acknowledge';
-import { dataLakeError, throwIfAny } from '../private/errors';
+import { rejectWithExisting, throwIfAny } from '../private/errors';
 import { tableNameProblems } from '../private/names';
 import { grantTableRead, grantTableWrite } from '../private/table-grants';
 
@@ -208,7 +208,7 @@ export class PartitionedParquetLake extends Construct {
     this.layout = props.layout ?? PartitionLayout.hourly();
 
     if (props.bucket) {
-      const configuring = ([
+      rejectWithExisting(this, props, [
         'bucketName',
         'encryption',
         'versioned',
@@ -221,13 +221,7 @@ export class PartitionedParquetLake extends Construct {
         'abortIncompleteMultipartUploadAfter',
         'eventBridgeEnabled',
         'removalPolicy',
-      ] as const).filter((name) => props[name] !== undefined);
-      if (configuring.length > 0) {
-        throw dataLakeError(
-          this,
-          `${configuring.join(', ')} cannot be set together with bucket, got both: they configure a new bucket; configure your own bucket where you define it, or remove bucket to let PartitionedParquetLake define one`,
-        );
-      }
+      ], 'bucket', 'bucket');
       this.bucket = props.bucket;
       this.encryptionKey = props.bucket.encryptionKey;
       return;

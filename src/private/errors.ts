@@ -38,3 +38,17 @@ export function throwIfAny(scope: IConstruct, problems: string[]): void {
     throw dataLakeError(scope, ...problems);
   }
 }
+
+/**
+ * Rejects props that configure a resource the construct would define, when the user brought
+ * their own (`existingProp`): silently ignoring them would be a misconfiguration nobody sees.
+ */
+export function rejectWithExisting<T extends object>(scope: IConstruct, props: T, names: ReadonlyArray<keyof T & string>, existingProp: string, what: string): void {
+  const configuring = names.filter((name) => props[name] !== undefined);
+  if (configuring.length > 0) {
+    throw dataLakeError(
+      scope,
+      `${configuring.join(', ')} cannot be set together with ${existingProp}, got both: they configure a new ${what}; configure your own ${what} where you define it, or remove ${existingProp} to let ${scope.constructor.name} define one`,
+    );
+  }
+}

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ShardCalculator, ShardCalculatorProps, ShardEstimate } from './shard-calculator';
 import { acknowledge } from '../private/acknowledge';
-import { dataLakeError, throwIfAny } from '../private/errors';
+import { rejectWithExisting, throwIfAny } from '../private/errors';
 
 /**
  * How much throughput the stream has: on-demand, a fixed number of shards, or a number of
@@ -225,15 +225,7 @@ export class StreamIngest extends Construct {
     super(scope, id);
 
     if (props.stream) {
-      const configuring = (['streamName', 'capacity', 'retentionPeriod', 'encryption', 'removalPolicy'] as const).filter(
-        (name) => props[name] !== undefined,
-      );
-      if (configuring.length > 0) {
-        throw dataLakeError(
-          this,
-          `${configuring.join(', ')} cannot be set together with stream, got both: they configure a new stream; configure your own stream where you define it, or remove stream to let StreamIngest define one`,
-        );
-      }
+      rejectWithExisting(this, props, ['streamName', 'capacity', 'retentionPeriod', 'encryption', 'removalPolicy'], 'stream', 'stream');
       this.stream = props.stream;
       this.encryptionKey = props.stream.encryptionKey;
       return;
