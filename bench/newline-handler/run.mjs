@@ -1,6 +1,6 @@
 // Benchmark of the bundled newline-transform Firehose processor.
 //
-// Usage: npx projen bundle && node bench/newline-handler/run.mjs [--no-check]
+// Usage: npx projen bundle && node bench/newline-handler/run.mjs [--no-check]   (or: npx projen bench)
 // See README.md in this folder for what each column means and the targets checked.
 
 import { existsSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BUNDLE = resolve(HERE, '../../assets/newline-transform-firehose/newline-transform.lambda/index.js');
@@ -23,12 +24,22 @@ const BATCH_BYTES = 1024 * 1024;
 const HANDLER_NS_PER_RECORD_MAX = 100;
 const INVOCATION_RATIO_MAX = (size) => (size <= 64 * 1024 ? 1.05 : 1.25);
 
-/** Sampling. */
-const WARMUP_MS = 300;
-const HANDLER_SAMPLE_MS = 4;
-const HANDLER_SAMPLES = 31;
-const INVOCATION_SAMPLE_MS = 12;
-const INVOCATION_SAMPLES = 101;
+/**
+ * Sampling. A handler-only sample is a few milliseconds of back-to-back calls. An invocation
+ * sample is at least 8 invocations and 40 ms, so that it contains the young-generation
+ * collections its own allocations cause: a variant that allocates more pays for it, as it does
+ * in a warm Lambda execution environment. Invocations are measured in several fresh V8 isolates
+ * (worker threads, one after the other) because V8's adaptive decisions, such as pretenuring the
+ * objects of an allocation site, are taken once per isolate and can shift one variant by 10–20 %
+ * for the life of the process; pooling the rounds of several isolates keeps one such decision
+ * from deciding the median.
+ */
+const WARMUP_MS = 250;
+const HANDLER_SAMPLE = { ms: 4, minIterations: 1 };
+const HANDLER_ROUNDS = 31;
+const INVOCATION_SAMPLE = { ms: 40, minIterations: 8 };
+const INVOCATION_ISOLATES = 3;
+const INVOCATION_ROUNDS_PER_ISOLATE = 7;
 
 // ---------------------------------------------------------------------------------------------
 // Set-up
@@ -70,6 +81,22 @@ const naiveHandler = async (event) => ({
 const identityHandler = async (event) => ({
   records: event.records.map((r) => ({ recordId: r.recordId, result: 'Ok', data: r.data })),
 });
+
+/**
+ * Appends the base64 of `\n` to every record without looking at it: not a correct transform
+ * (padded payloads give invalid base64), but the simplest handler that returns a new string per
+ * record, with the loop of the bundled one. V8's JSON.stringify copies each such string once
+ * into a new flat string; this reference shows what that copy costs on the running Node.js.
+ */
+const newStringHandler = async (event) => {
+  const records = event.records;
+  const out = new Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    out[i] = { recordId: record.recordId, result: 'Ok', data: record.data + 'Cg==' };
+  }
+  return { records: out };
+};
 
 /** Deterministic pseudo-random numbers (mulberry32), so every run measures the same data. */
 function random(seed) {
@@ -156,9 +183,9 @@ async function timeIt(fn, iterations) {
   return Number(process.hrtime.bigint() - start);
 }
 
-/** Iterations of `fn` that take about `ms`, after warming it up. */
-async function calibrate(fn, ms) {
-  let iterations = 1;
+/** Iterations of `fn` that take about `ms` (at least `minIterations`), after warming it up. */
+async function calibrate(fn, { ms, minIterations }) {
+  let iterations = minIterations;
   const warmUntil = Date.now() + WARMUP_MS;
   while (Date.now() < warmUntil) {
     await fn();
@@ -166,7 +193,7 @@ async function calibrate(fn, ms) {
   for (;;) {
     const ns = await timeIt(fn, iterations);
     if (ns >= ms * 1e6 || iterations >= 1 << 20) {
-      return Math.max(1, Math.round((iterations * ms * 1e6) / Math.max(ns, 1)));
+      return Math.max(minIterations, Math.round((iterations * ms * 1e6) / Math.max(ns, 1)));
     }
     iterations *= 2;
   }
@@ -177,13 +204,13 @@ async function calibrate(fn, ms) {
  * variant the per-unit times in nanoseconds in round order (so that the samples of one round,
  * taken back to back under the same machine load, can be compared pairwise).
  */
-async function sampleAll(variants, sampleMs, samples, unitsPerCall) {
+async function sampleAll(variants, sample, rounds, unitsPerCall) {
   const iterations = [];
   for (const v of variants) {
-    iterations.push(await calibrate(v.fn, sampleMs));
+    iterations.push(await calibrate(v.fn, sample));
   }
   const times = variants.map(() => []);
-  for (let s = 0; s < samples; s++) {
+  for (let s = 0; s < rounds; s++) {
     for (let j = 0; j < variants.length; j++) {
       const index = (s + j) % variants.length;
       collect();
@@ -213,6 +240,40 @@ async function verify(event) {
 // Run
 // ---------------------------------------------------------------------------------------------
 
+const invoke = (h, eventJson) => async () => JSON.stringify(await h(JSON.parse(eventJson))).length;
+
+/** Whole-invocation samples of every variant for one record size, in the current isolate. */
+async function measureInvocations(size) {
+  const eventJson = JSON.stringify(firehoseEvent(size));
+  const [bundled, naive, floor, newString] = await sampleAll(
+    [
+      { fn: invoke(bundledHandler, eventJson) },
+      { fn: invoke(naiveHandler, eventJson) },
+      { fn: invoke(identityHandler, eventJson) },
+      { fn: invoke(newStringHandler, eventJson) },
+    ],
+    INVOCATION_SAMPLE,
+    INVOCATION_ROUNDS_PER_ISOLATE,
+    1,
+  );
+  return { bundled, naive, floor, newString };
+}
+
+/** Runs {@link measureInvocations} in a fresh isolate. */
+function measureInvocationsInWorker(size) {
+  return new Promise((resolvePromise, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: { size } });
+    worker.once('message', resolvePromise);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`measurement worker exited with code ${code}`)));
+  });
+}
+
+if (!isMainThread) {
+  parentPort.postMessage({ ...(await measureInvocations(workerData.size)), sink });
+  process.exit(0);
+}
+
 const started = Date.now();
 console.log(`node ${process.version} (v8 ${process.versions.v8}), ${process.platform}/${process.arch}`);
 console.log(`bundle: ${BUNDLE}`);
@@ -232,20 +293,21 @@ for (const size of SIZES) {
       { fn: async () => (await bundledHandler(parsed)).records.length },
       { fn: async () => (await naiveHandler(parsed)).records.length },
     ],
-    HANDLER_SAMPLE_MS,
-    HANDLER_SAMPLES,
+    HANDLER_SAMPLE,
+    HANDLER_ROUNDS,
     count,
   );
 
-  const invoke = (h) => async () => JSON.stringify(await h(JSON.parse(eventJson))).length;
-  const [invokeBundled, invokeNaive, invokeFloor] = await sampleAll(
-    [{ fn: invoke(bundledHandler) }, { fn: invoke(naiveHandler) }, { fn: invoke(identityHandler) }],
-    INVOCATION_SAMPLE_MS,
-    INVOCATION_SAMPLES,
-    1,
-  );
-
-  rows.push({ size, count, eventBytes: eventJson.length, handlerBundled, handlerNaive, invokeBundled, invokeNaive, invokeFloor });
+  const row = { size, count, eventBytes: eventJson.length, handlerBundled, handlerNaive, invokeBundled: [], invokeNaive: [], invokeFloor: [], invokeNewString: [] };
+  for (let i = 0; i < INVOCATION_ISOLATES; i++) {
+    const m = await measureInvocationsInWorker(size);
+    row.invokeBundled.push(...m.bundled);
+    row.invokeNaive.push(...m.naive);
+    row.invokeFloor.push(...m.floor);
+    row.invokeNewString.push(...m.newString);
+    sink ^= m.sink;
+  }
+  rows.push(row);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -282,7 +344,7 @@ table(
 console.log('');
 console.log('Whole invocation (JSON.parse → handler → JSON.stringify), µs per batch (median / p95)');
 table(
-  ['record', 'event bytes', 'floor', 'bundled', 'naive', 'bundled/floor', 'naive/floor'],
+  ['record', 'event bytes', 'floor', 'bundled', 'naive', 'bundled/floor', 'naive/floor', 'new-string/floor', 'bundled/new-string'],
   rows.map((r) => [
     fmtSize(r.size),
     String(r.eventBytes),
@@ -291,6 +353,8 @@ table(
     pair(r.invokeNaive, us),
     ratio(r.invokeBundled, r.invokeFloor),
     ratio(r.invokeNaive, r.invokeFloor),
+    ratio(r.invokeNewString, r.invokeFloor),
+    ratio(r.invokeBundled, r.invokeNewString),
   ]),
 );
 console.log('');

@@ -25,9 +25,11 @@ const NEWLINE_QUANTUM = 'Cg==';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
-/** `DECODE[c]` for a char code `c` < 128: its 6-bit value, `PAD` for `=`, `INVALID` otherwise. */
+/** Value of a character that is not in the base64 alphabet. */
 const INVALID = -1;
+/** Value of the padding character `=`. */
 const PAD = -2;
+/** `DECODE[c]` for a char code `c` < 128: its 6-bit value, `PAD` for `=`, `INVALID` otherwise. */
 const DECODE = new Int8Array(128).fill(INVALID);
 for (let i = 0; i < ALPHABET.length; i++) {
   DECODE[ALPHABET.charCodeAt(i)] = i;
@@ -38,21 +40,27 @@ DECODE['='.charCodeAt(0)] = PAD;
 const NEWLINE = 0x0a;
 
 /**
- * Tails for a last quantum that holds two bytes (`xyz=`), indexed by the value of `z`.
+ * Tails for a last quantum that holds two bytes (`wxy=`), indexed by the value of `y`.
  *
- * `xyz=` + `\n` is the full quantum `xy` + `ALPHABET[z & 0x3c]` + `K`: the first two characters
- * are unchanged, `z` keeps the 4 bits of the second byte, and 0x0A contributes `00` then `001010`
- * (`K`). Only the last two characters of the payload are replaced.
+ * `wxy=` + `\n` is the full quantum `wx` + `ALPHABET[y - y % 4]` + `K`: `w` and `x` are
+ * unchanged, `y` keeps the low 4 bits of the second byte in its high 4 bits, and 0x0A adds `00`
+ * below them and `001010` (`K`). Only the last two characters of the payload are replaced.
  */
-const TWO_BYTE_TAILS: readonly string[] = Array.from({ length: 64 }, (_, z) => `${ALPHABET[z & 0x3c]}K`);
+const TWO_BYTE_TAILS: readonly string[] = Array.from({ length: 64 }, (_, y) => `${ALPHABET[y - (y % 4)]}K`);
 
 /**
- * Tails for a last quantum that holds one byte (`xy==`), indexed by the value of `y`.
+ * Tails for a last quantum that holds one byte (`wx==`), indexed by the value of `x`.
  *
- * `xy==` + `\n` is `x` + `ALPHABET[y & 0x30]` + `o=`: `y` keeps the 2 bits of the byte and 0x0A
- * contributes `0000` then `1010` + `00` (`o`). Only the last three characters are replaced.
+ * `wx==` + `\n` is `w` + `ALPHABET[x - x % 16]` + `o=`: `x` keeps the low 2 bits of the byte in
+ * its high 2 bits, 0x0A adds `0000` below them and `1010` + `00` (`o`). Only the last three
+ * characters of the payload are replaced.
  */
-const ONE_BYTE_TAILS: readonly string[] = Array.from({ length: 64 }, (_, y) => `${ALPHABET[y & 0x30]}o=`);
+const ONE_BYTE_TAILS: readonly string[] = Array.from({ length: 64 }, (_, x) => `${ALPHABET[x - (x % 16)]}o=`);
+
+/** The value of the base64 character with this char code: 0–63, `PAD` or `INVALID`. */
+function valueOf(charCode: number): number {
+  return charCode < 0x80 ? DECODE[charCode] : INVALID;
+}
 
 /**
  * Appends `\n` to a base64-encoded payload unless it already ends with one.
@@ -78,43 +86,36 @@ export function appendNewline(data: string): string | undefined {
   if (n === 0) {
     return NEWLINE_QUANTUM;
   }
-  if ((n & 3) !== 0) {
+  if (n % 4 !== 0) {
     return undefined;
   }
-  const c0 = data.charCodeAt(n - 4);
-  const c1 = data.charCodeAt(n - 3);
-  const c2 = data.charCodeAt(n - 2);
-  const c3 = data.charCodeAt(n - 1);
-  if ((c0 | c1 | c2 | c3) > 0x7f) {
+  const w = valueOf(data.charCodeAt(n - 4));
+  const x = valueOf(data.charCodeAt(n - 3));
+  const y = valueOf(data.charCodeAt(n - 2));
+  const z = valueOf(data.charCodeAt(n - 1));
+  // The first two characters of a quantum always carry data.
+  if (w < 0 || x < 0) {
     return undefined;
   }
-  const v0 = DECODE[c0];
-  const v1 = DECODE[c1];
-  const v2 = DECODE[c2];
-  const v3 = DECODE[c3];
-  // The first two characters of a quantum are never padding.
-  if ((v0 | v1) < 0) {
-    return undefined;
-  }
-  if (v3 >= 0) {
-    // Three bytes, no padding: the last byte is the low 2 bits of v2 and the 6 bits of v3.
-    if (v2 < 0) {
+  if (z >= 0) {
+    // `wxyz`, three bytes: the last is the low 2 bits of y and the 6 bits of z.
+    if (y < 0) {
       return undefined;
     }
-    return (((v2 & 0x03) << 6) | v3) === NEWLINE ? data : data + NEWLINE_QUANTUM;
+    return (y % 4) * 64 + z === NEWLINE ? data : data + NEWLINE_QUANTUM;
   }
-  if (v3 !== PAD) {
+  if (z !== PAD) {
     return undefined;
   }
-  if (v2 >= 0) {
-    // Two bytes (`xyz=`): the last byte is the low 4 bits of v1 and the high 4 bits of v2.
-    return (((v1 & 0x0f) << 4) | (v2 >> 2)) === NEWLINE ? data : data.slice(0, n - 2) + TWO_BYTE_TAILS[v2];
+  if (y >= 0) {
+    // `wxy=`, two bytes: the last is the low 4 bits of x and the high 4 bits of y.
+    return (x % 16) * 16 + Math.floor(y / 4) === NEWLINE ? data : data.slice(0, n - 2) + TWO_BYTE_TAILS[y];
   }
-  if (v2 !== PAD) {
+  if (y !== PAD) {
     return undefined;
   }
-  // One byte (`xy==`): the 6 bits of v0 and the high 2 bits of v1.
-  return ((v0 << 2) | (v1 >> 4)) === NEWLINE ? data : data.slice(0, n - 3) + ONE_BYTE_TAILS[v1];
+  // `wx==`, one byte: the 6 bits of w and the high 2 bits of x.
+  return w * 4 + Math.floor(x / 16) === NEWLINE ? data : data.slice(0, n - 3) + ONE_BYTE_TAILS[x];
 }
 
 /**
