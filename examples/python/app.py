@@ -1,12 +1,23 @@
 #!/usr/bin/env python3
-"""StreamIngest from Python: synthesizes the stack and checks the template.
+"""The whole lake from Python: synthesizes two stacks and checks their templates.
 
 A CDK app with no environment (no AWS account or credentials needed) that
 - defines `StreamIngest` with its defaults in the stack `StreamIngestExample`,
 - calls `ShardCalculator.calculate` so that a struct and an enum cross the jsii boundary,
-- synthesizes into `examples/python/cdk.out` and checks the template with `aws_cdk.assertions`.
+- defines a whole lake in the stack `LakeExample` with every public construct and value object:
+  `StreamIngest` sized by `StreamCapacity.from_throughput`, `PartitionedParquetLake` with
+  `PartitionLayout.hourly()`, a `TableSchema` of `Column`s built from `ColumnType` members and
+  factories, three `CrawledCatalog`s (partition projection, `PartitionDiscovery.event_driven()`,
+  and schema-on-read with `PartitionDiscovery.crawler(recrawl_policy=RecrawlPolicy.NEW_FOLDERS_ONLY)`),
+  two `NewlineTransformFirehose`s (Parquet with the bundled Lambda, JSON lines with
+  `NewlineStrategy.append_delimiter()`) and a role granted `grant_read` and `grant_write`; the
+  defaults `IngestEncryption`, `LakeEncryption`, `CatalogDatabase` and
+  `NewlineStrategy.bundled_function()` are passed explicitly,
+- synthesizes into `examples/python/cdk.out` and checks the templates with `aws_cdk.assertions`,
+  and checks that the bundled Lambda handlers referenced by the cloud assembly were shipped
+  inside the wheel (their asset directories exist and contain `index.js`).
 
-Prints one summary line on success; raises (exit code 1) on any failed check.
+Prints one summary line per stack on success; raises (exit code 1) on any failed check.
 
 Run from anywhere, once the wheel from `npx projen package:python` and requirements.txt are
 installed in a virtual environment (see .ci/python-app.sh).
@@ -17,9 +28,31 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import aws_cdk as cdk
+from aws_cdk import aws_iam as iam
 from aws_cdk.assertions import Template
+from aws_cdk.cloud_assembly_schema import FileAssetPackaging, Manifest
+from aws_cdk.cx_api import AssetManifestArtifact, CloudAssembly
 
-from cdk_serverless_data_lake import ShardCalculator, ShardLimit, StreamIngest
+from cdk_serverless_data_lake import (
+    Column,
+    ColumnType,
+    CatalogDatabase,
+    CrawledCatalog,
+    IngestEncryption,
+    LakeEncryption,
+    NewlineStrategy,
+    NewlineTransformFirehose,
+    PartitionDiscovery,
+    PartitionedParquetLake,
+    PartitionGranularity,
+    PartitionLayout,
+    RecrawlPolicy,
+    ShardCalculator,
+    ShardLimit,
+    StreamCapacity,
+    StreamIngest,
+    TableSchema,
+)
 
 OUTDIR = Path(__file__).resolve().parent / "cdk.out"
 STACK_NAME = "StreamIngestExample"
@@ -36,6 +69,40 @@ RECORDS_PER_SECOND = 2500
 RECORD_BYTES = 512
 EXPECTED_SHARDS = 4
 EXPECTED_LIMIT = ShardLimit.WRITE_RECORDS
+
+LAKE_STACK_NAME = "LakeExample"
+LAKE_STACK_DESCRIPTION = "cdk-serverless-data-lake example: the whole lake, from the stream to the catalog"
+# The Firehose L2 adds a region-to-CIDR mapping to every stack with a delivery stream; only
+# delivery into a VPC reads it, so CloudFormation validation reports it unused (W7001).
+W7001 = "CloudFormation-Validate::W7001"
+W7001_REASON = (
+    "aws-cdk-lib's Firehose construct adds the awscdkawskinesisfirehoseCidrBlocks mapping for VPC "
+    "destinations; S3 delivery does not read it"
+)
+VALIDATION_REPORT_FILE = "validation-report.json"
+LAMBDA_RUNTIME = "nodejs24.x"
+HOURLY_LOCATION = "year=${year}/month=${month}/day=${day}/hour=${hour}/"
+HOURLY_FIREHOSE = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+# The Glue types the orders schema must render to, written out here rather than taken from the
+# binding, so that the check compares the library's output with the Hive DDL Glue expects.
+SHIPPING_TYPE = "struct<street:string,city:string,postcode:varchar(16),lines:array<string>>"
+ORDERS_COLUMNS = [
+    ("order_id", "string"),
+    ("customer_id", "bigint"),
+    ("ordered_at", "timestamp"),
+    ("amount", "decimal(12,2)"),
+    ("customer_email", "varchar(64)"),
+    ("country", "char(2)"),
+    ("tags", "array<string>"),
+    ("item_quantities", "map<string,bigint>"),
+    ("shipping", SHIPPING_TYPE),
+]
+PAYMENTS_COLUMNS = [
+    ("payment_id", "string"),
+    ("order_id", "string"),
+    ("paid_at", "timestamp"),
+    ("amount", "decimal(12,2)"),
+]
 
 
 class CheckFailed(Exception):
@@ -118,9 +185,347 @@ def check_template(stack: cdk.Stack) -> str:
     return f"1 AWS::Kinesis::Stream ({stream_id}: 1 shard, 168 h, KMS) + 1 AWS::KMS::Key ({key_id}: rotation on), both Retain"
 
 
+def resource_id(stack: cdk.Stack, token: Any) -> str:
+    """The logical ID a token (e.g. `bucket.bucket_name`, `fn.function_arn`) resolves to a `Ref` or `Fn::GetAtt` of."""
+    resolved = stack.resolve(token)
+    check(isinstance(resolved, Mapping) and len(resolved) == 1, f"expected a Ref or Fn::GetAtt, got {resolved}")
+    if "Ref" in resolved:
+        return resolved["Ref"]
+    get_att = resolved.get("Fn::GetAtt")
+    check(isinstance(get_att, (list, tuple)) and len(get_att) == 2, f"expected a Ref or Fn::GetAtt, got {resolved}")
+    return get_att[0]
+
+
+def join_parts(value: Any) -> list:
+    """The parts of an `Fn::Join` with the empty delimiter, or the value itself as one part."""
+    if isinstance(value, Mapping) and "Fn::Join" in value:
+        delimiter, parts = value["Fn::Join"]
+        check(delimiter == "", f"expected Fn::Join with the empty delimiter, got {value}")
+        return list(parts)
+    return [value]
+
+
+def by_property(resources: Mapping[str, Any], resource_type: str, what: str, key) -> dict:
+    """The resources of one type keyed by `key(properties)`, which must be unique."""
+    found = {}
+    for logical_id, resource in resources.items():
+        k = key(resource["Properties"])
+        check(k not in found, f"two {resource_type} resources with {what} {k!r}: {found.get(k)} and {logical_id}")
+        found[k] = (logical_id, resource["Properties"])
+    return found
+
+
+def check_column_types() -> str:
+    """`ColumnType` members and factories, and the properties of the objects they return."""
+    expected = [
+        ("STRING", ColumnType.STRING, "string", True),
+        ("BIGINT", ColumnType.BIGINT, "bigint", True),
+        ("TIMESTAMP", ColumnType.TIMESTAMP, "timestamp", True),
+        ("decimal(12, 2)", ColumnType.decimal(12, 2), "decimal(12,2)", True),
+        ("varchar(64)", ColumnType.varchar(64), "varchar(64)", True),
+        ("char(2)", ColumnType.char(2), "char(2)", True),
+        ("array(STRING)", ColumnType.array(ColumnType.STRING), "array<string>", False),
+        ("map(STRING, BIGINT)", ColumnType.map(ColumnType.STRING, ColumnType.BIGINT), "map<string,bigint>", False),
+    ]
+    for call, column_type, input_string, primitive in expected:
+        check(isinstance(column_type, ColumnType), f"ColumnType.{call}: expected a ColumnType, got {type(column_type).__name__}")
+        check(column_type.input_string == input_string, f"ColumnType.{call}.input_string: expected {input_string!r}, got {column_type.input_string!r}")
+        check(column_type.is_primitive is primitive, f"ColumnType.{call}.is_primitive: expected {primitive}, got {column_type.is_primitive}")
+    return f"{len(expected)} ColumnTypes"
+
+
+def build_lake(app: cdk.App) -> dict:
+    """The LakeExample stack: every construct of the library, wired as in the README."""
+    stack = cdk.Stack(app, LAKE_STACK_NAME, description=LAKE_STACK_DESCRIPTION)
+
+    # Sized for the same load as check_shard_calculator: 4 shards. The encryption, database and
+    # newline choices spelled out below are the defaults, given so that every value object of the
+    # library crosses the binding.
+    ingest = StreamIngest(
+        stack,
+        "Ingest",
+        capacity=StreamCapacity.from_throughput(
+            records_per_second=RECORDS_PER_SECOND,
+            average_record_size=cdk.Size.bytes(RECORD_BYTES),
+        ),
+        encryption=IngestEncryption.customer_managed_key(),
+    )
+    lake = PartitionedParquetLake(
+        stack,
+        "Lake",
+        layout=PartitionLayout.hourly(),
+        event_bridge_enabled=True,
+        encryption=LakeEncryption.customer_managed_key(),
+    )
+
+    orders_schema = TableSchema([
+        Column(name="order_id", type=ColumnType.STRING, comment="unique per order"),
+        Column(name="customer_id", type=ColumnType.BIGINT),
+        Column(name="ordered_at", type=ColumnType.TIMESTAMP),
+        Column(name="amount", type=ColumnType.decimal(12, 2), comment="order total in EUR"),
+        Column(name="customer_email", type=ColumnType.varchar(64)),
+        Column(name="country", type=ColumnType.char(2), comment="ISO 3166-1 alpha-2"),
+        Column(name="tags", type=ColumnType.array(ColumnType.STRING)),
+        Column(name="item_quantities", type=ColumnType.map(ColumnType.STRING, ColumnType.BIGINT)),
+        Column(
+            name="shipping",
+            type=ColumnType.struct([
+                Column(name="street", type=ColumnType.STRING),
+                Column(name="city", type=ColumnType.STRING),
+                Column(name="postcode", type=ColumnType.varchar(16)),
+                Column(name="lines", type=ColumnType.array(ColumnType.STRING)),
+            ]),
+        ),
+    ])
+    payments_schema = TableSchema([
+        Column(name="payment_id", type=ColumnType.STRING),
+        Column(name="order_id", type=ColumnType.STRING),
+        Column(name="paid_at", type=ColumnType.TIMESTAMP),
+        Column(name="amount", type=ColumnType.decimal(12, 2)),
+    ])
+
+    # Schema-first with partition projection (the default with a schema).
+    catalog = CrawledCatalog(
+        stack,
+        "Catalog",
+        bucket=lake.bucket,
+        layout=lake.layout,
+        table_name="orders",
+        schema=orders_schema,
+        database=CatalogDatabase.define(),
+    )
+    # Schema-first with event-driven partition registration (needs EventBridge on the lake).
+    payments = CrawledCatalog(
+        stack,
+        "Payments",
+        bucket=lake.bucket,
+        layout=lake.layout,
+        table_name="payments",
+        schema=payments_schema,
+        partition_discovery=PartitionDiscovery.event_driven(),
+    )
+    # Schema-on-read: the crawler creates the table from the JSON lines it finds.
+    raw_events = CrawledCatalog(
+        stack,
+        "RawEvents",
+        bucket=lake.bucket,
+        layout=lake.layout,
+        table_name="raw_events",
+        partition_discovery=PartitionDiscovery.crawler(recrawl_policy=RecrawlPolicy.NEW_FOLDERS_ONLY),
+    )
+
+    # Parquet against the orders table, newline by the bundled Lambda (the default).
+    delivery = NewlineTransformFirehose(
+        stack,
+        "Delivery",
+        stream=ingest.stream,
+        bucket=lake.bucket,
+        layout=lake.layout,
+        table_name="orders",
+        table=catalog.table,
+        newline=NewlineStrategy.bundled_function(),
+    )
+    # JSON lines (GZIP) for the crawler, newline by Firehose's built-in processor.
+    raw_delivery = NewlineTransformFirehose(
+        stack,
+        "RawDelivery",
+        stream=ingest.stream,
+        bucket=lake.bucket,
+        layout=lake.layout,
+        table_name="raw_events",
+        newline=NewlineStrategy.append_delimiter(),
+    )
+
+    role = iam.Role(
+        stack,
+        "Application",
+        assumed_by=iam.AccountRootPrincipal(),
+        description="Example application: puts records into the stream and queries the orders table",
+    )
+    read_grant = catalog.grant_read(role)
+    write_grant = ingest.grant_write(role)
+
+    cdk.Validations.of(stack).acknowledge(cdk.Acknowledgment(id=W7001, reason=W7001_REASON))
+
+    # What the constructs expose, read back through the binding before synthesis.
+    estimate = ingest.shard_estimate
+    check(estimate is not None, "LakeExample StreamIngest.shard_estimate: expected the estimate of from_throughput, got None")
+    check(estimate.shard_count == EXPECTED_SHARDS, f"LakeExample StreamIngest.shard_estimate.shard_count: expected {EXPECTED_SHARDS}, got {estimate.shard_count}")
+    check(estimate.limiting_factor == EXPECTED_LIMIT, f"LakeExample StreamIngest.shard_estimate.limiting_factor: expected {EXPECTED_LIMIT}, got {estimate.limiting_factor}")
+    # Value objects compare by name: jsii gives Python a new proxy object for each reference that
+    # comes back from JavaScript, so the same JavaScript object is not `==` to itself in Python.
+    granularity = lake.layout.granularity.name
+    check(granularity == PartitionGranularity.HOURLY.name == "HOURLY", f"PartitionLayout.hourly().granularity: expected HOURLY, got {granularity}")
+    check(list(lake.layout.partition_keys) == ["year", "month", "day", "hour"], f"PartitionLayout.hourly().partition_keys: got {list(lake.layout.partition_keys)}")
+    check(lake.data_prefix("orders") == f"orders/{HOURLY_FIREHOSE}", f"PartitionedParquetLake.data_prefix('orders'): got {lake.data_prefix('orders')!r}")
+    check(catalog.table is not None and catalog.crawler is None, "CrawledCatalog 'orders': expected a declared table and no crawler")
+    check(payments.registration_function is not None, "CrawledCatalog 'payments': expected the registration function")
+    check(raw_events.table is None and raw_events.crawler is not None, "CrawledCatalog 'raw_events': expected a crawler and no declared table")
+    check(delivery.converts_to_parquet and delivery.processor_function is not None, "NewlineTransformFirehose 'orders': expected Parquet and the bundled processor")
+    check(not raw_delivery.converts_to_parquet and raw_delivery.processor_function is None, "NewlineTransformFirehose 'raw_events': expected JSON lines and no processor Lambda")
+    check(read_grant.success and write_grant.success, "grant_read / grant_write: expected both grants to succeed")
+
+    return {
+        "stack": stack,
+        "lake": lake,
+        "catalog": catalog,
+        "payments": payments,
+        "raw_events": raw_events,
+        "delivery": delivery,
+        "raw_delivery": raw_delivery,
+        "role": role,
+    }
+
+
+def check_lake_template(lake: dict) -> tuple:
+    stack = lake["stack"]
+    template = Template.from_stack(stack)
+    bucket_id = resource_id(stack, lake["lake"].bucket.bucket_name)
+
+    template.resource_count_is("AWS::Kinesis::Stream", 1)
+    template.has_resource_properties("AWS::Kinesis::Stream", {"ShardCount": EXPECTED_SHARDS})
+
+    # Glue: the two declared tables; raw_events is left to its crawler.
+    template.resource_count_is("AWS::Glue::Table", 2)
+    tables = by_property(template.find_resources("AWS::Glue::Table"), "AWS::Glue::Table", "name", lambda p: p["TableInput"]["Name"])
+    check(sorted(tables) == ["orders", "payments"], f"AWS::Glue::Table: expected orders and payments, got {sorted(tables)}")
+    orders_id, orders = tables["orders"]
+    parameters = orders["TableInput"]["Parameters"]
+    check(parameters.get("projection.enabled") == "true", f"table orders: projection.enabled should be 'true', got {parameters.get('projection.enabled')!r}")
+    location = join_parts(parameters.get("storage.location.template"))
+    expected_location = ["s3://", {"Ref": bucket_id}, f"/orders/{HOURLY_LOCATION}"]
+    check(location == expected_location, f"table orders: storage.location.template should be {expected_location}, got {location}")
+    check(location[-1].endswith(f"/orders/{HOURLY_LOCATION}"), f"table orders: storage.location.template should end in /orders/{HOURLY_LOCATION}")
+    columns = [(c["Name"], c["Type"]) for c in orders["TableInput"]["StorageDescriptor"]["Columns"]]
+    check(columns == ORDERS_COLUMNS, f"table orders: columns should be {ORDERS_COLUMNS}, got {columns}")
+    for glue_type in ("decimal(12,2)", "char(2)", "map<string,bigint>", SHIPPING_TYPE):
+        check(glue_type in {t for _, t in columns}, f"table orders: no column of type {glue_type}")
+    _, payments = tables["payments"]
+    check("projection.enabled" not in payments["TableInput"]["Parameters"], "table payments: partitions are registered from events, not projected")
+    payment_columns = [(c["Name"], c["Type"]) for c in payments["TableInput"]["StorageDescriptor"]["Columns"]]
+    check(payment_columns == PAYMENTS_COLUMNS, f"table payments: columns should be {PAYMENTS_COLUMNS}, got {payment_columns}")
+
+    template.resource_count_is("AWS::Glue::Crawler", 1)
+    crawler_id, crawler = only(template.find_resources("AWS::Glue::Crawler"), "AWS::Glue::Crawler")
+    check(crawler["Properties"]["RecrawlPolicy"] == {"RecrawlBehavior": "CRAWL_NEW_FOLDERS_ONLY"}, f"crawler {crawler_id}: expected CRAWL_NEW_FOLDERS_ONLY, got {crawler['Properties']['RecrawlPolicy']}")
+    # RecrawlPolicy values are compared by identity in the library: LOG/LOG shows that the policy
+    # passed from Python arrived as RecrawlPolicy.NEW_FOLDERS_ONLY itself.
+    change_policy = crawler["Properties"]["SchemaChangePolicy"]
+    check(change_policy == {"UpdateBehavior": "LOG", "DeleteBehavior": "LOG"}, f"crawler {crawler_id}: NEW_FOLDERS_ONLY needs LOG/LOG, got {change_policy}")
+    paths = [join_parts(t["Path"]) for t in crawler["Properties"]["Targets"]["S3Targets"]]
+    check(paths == [["s3://", {"Ref": bucket_id}, "/raw_events/"]], f"crawler {crawler_id}: expected the raw_events folder, got {paths}")
+
+    # Firehose: Parquet for orders through the bundled Lambda, JSON lines for raw_events.
+    template.resource_count_is("AWS::KinesisFirehose::DeliveryStream", 2)
+    streams = by_property(
+        template.find_resources("AWS::KinesisFirehose::DeliveryStream"),
+        "AWS::KinesisFirehose::DeliveryStream",
+        "Prefix",
+        lambda p: p["ExtendedS3DestinationConfiguration"]["Prefix"],
+    )
+    parquet_prefix, json_prefix = f"orders/{HOURLY_FIREHOSE}", f"raw_events/{HOURLY_FIREHOSE}"
+    check(sorted(streams) == sorted([parquet_prefix, json_prefix]), f"delivery stream prefixes: expected {parquet_prefix} and {json_prefix}, got {sorted(streams)}")
+    parquet_id, parquet = streams[parquet_prefix]
+    destination = parquet["ExtendedS3DestinationConfiguration"]
+    conversion = destination.get("DataFormatConversionConfiguration", {})
+    check(conversion.get("Enabled") is True, f"delivery stream {parquet_id}: DataFormatConversionConfiguration.Enabled should be true, got {conversion.get('Enabled')!r}")
+    table_ref = conversion.get("SchemaConfiguration", {}).get("TableName")
+    check(references(table_ref, orders_id), f"delivery stream {parquet_id}: should convert against the orders table {orders_id}, got {table_ref}")
+    processors = destination["ProcessingConfiguration"]["Processors"]
+    check([p["Type"] for p in processors] == ["Lambda"], f"delivery stream {parquet_id}: expected one Lambda processor, got {processors}")
+    lambda_arn = next(p["ParameterValue"] for p in processors[0]["Parameters"] if p["ParameterName"] == "LambdaArn")
+    newline_id = resource_id(stack, lake["delivery"].processor_function.function_arn)
+    check(references(lambda_arn, newline_id), f"delivery stream {parquet_id}: the processor should be the bundled function {newline_id}, got {lambda_arn}")
+    json_id, json_lines = streams[json_prefix]
+    destination = json_lines["ExtendedS3DestinationConfiguration"]
+    check("DataFormatConversionConfiguration" not in destination, f"delivery stream {json_id}: JSON lines should not be converted")
+    check(destination.get("CompressionFormat") == "GZIP", f"delivery stream {json_id}: expected GZIP, got {destination.get('CompressionFormat')!r}")
+    processors = destination["ProcessingConfiguration"]["Processors"]
+    check([p["Type"] for p in processors] == ["AppendDelimiterToRecord"], f"delivery stream {json_id}: expected AppendDelimiterToRecord only, got {processors}")
+
+    # Lambda: the bundled newline function and the partition registration function, nothing else.
+    template.resource_count_is("AWS::Lambda::Function", 2)
+    functions = template.find_resources("AWS::Lambda::Function")
+    registration_id = resource_id(stack, lake["payments"].registration_function.function_arn)
+    check(sorted(functions) == sorted([newline_id, registration_id]), f"AWS::Lambda::Function: expected {newline_id} and {registration_id}, got {sorted(functions)}")
+    for logical_id, function in functions.items():
+        runtime = function["Properties"].get("Runtime")
+        check(runtime == LAMBDA_RUNTIME, f"function {logical_id}: expected runtime {LAMBDA_RUNTIME}, got {runtime!r}")
+    table_env = functions[registration_id]["Properties"]["Environment"]["Variables"].get("TABLE_NAME")
+    check(table_env == "payments", f"function {registration_id}: expected TABLE_NAME payments, got {table_env!r}")
+
+    # The application role: writes the stream, reads the orders table.
+    role_id = resource_id(stack, lake["role"].role_name)
+    actions = set()
+    for policy in template.find_resources("AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"].get("Roles", []):
+            for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+                action = statement["Action"]
+                actions.update([action] if isinstance(action, str) else action)
+    needed = {"kinesis:PutRecord", "kinesis:PutRecords", "kinesis:ListShards", "kms:GenerateDataKey", "glue:GetTable", "glue:GetPartitions", "s3:GetObject", "s3:ListBucket", "kms:Decrypt"}
+    check(needed <= actions, f"role {role_id}: missing {sorted(needed - actions)} (has {sorted(actions)})")
+
+    summary = (
+        f"1 AWS::Kinesis::Stream ({EXPECTED_SHARDS} shards), 2 AWS::Glue::Table (orders: projection, "
+        f"{len(columns)} columns; payments: events), 1 AWS::Glue::Crawler (raw_events), "
+        f"2 AWS::KinesisFirehose::DeliveryStream (orders Parquet via {newline_id}; raw_events JSON lines), "
+        f"2 AWS::Lambda::Function ({LAMBDA_RUNTIME}), role {role_id} granted read + write"
+    )
+    return summary, functions
+
+
+def check_lambda_assets(assembly: CloudAssembly, functions: Mapping[str, Any]) -> str:
+    """Each function's code is a directory asset of the cloud assembly holding the handler's index.js."""
+    artifact = assembly.get_stack_by_name(LAKE_STACK_NAME)
+    manifests = [d for d in artifact.dependencies if AssetManifestArtifact.is_asset_manifest_artifact(d)]
+    check(len(manifests) == 1, f"{LAKE_STACK_NAME}: expected one asset manifest, got {len(manifests)}")
+    # The binding hands dependencies out as CloudArtifact, without AssetManifestArtifact.file (and
+    # reading `manifest.properties`, a union of structs, fails in jsii). aws-cdk-lib writes an asset
+    # manifest artifact `<id>` to `<id>.json`: load that through the typed schema API.
+    manifest_file = Path(assembly.directory) / f"{manifests[0].id}.json"
+    check(manifest_file.is_file(), f"{LAKE_STACK_NAME}: expected the asset manifest at {manifest_file}")
+    files = Manifest.load_asset_manifest(str(manifest_file)).files or {}
+    shown = []
+    for logical_id, function in sorted(functions.items()):
+        key = function["Properties"]["Code"].get("S3Key")
+        check(isinstance(key, str) and key.endswith(".zip"), f"function {logical_id}: expected an S3Key '<asset hash>.zip', got {key!r}")
+        asset = files.get(key[: -len(".zip")])
+        check(asset is not None, f"function {logical_id}: asset {key} is not in {manifest_file.name}")
+        source = asset.source
+        check(
+            source.packaging == FileAssetPackaging.ZIP_DIRECTORY and source.path is not None,
+            f"function {logical_id}: asset {key} should be a zipped directory, got {source.packaging} {source.path}",
+        )
+        directory = Path(assembly.directory) / source.path
+        check(directory.is_dir(), f"function {logical_id}: asset directory {directory} does not exist")
+        handler = directory / "index.js"
+        check(handler.is_file() and handler.stat().st_size > 0, f"function {logical_id}: {handler} is missing or empty")
+        shown.append(f"{source.path}/index.js ({handler.stat().st_size} B)")
+    return ", ".join(shown)
+
+
+def check_validation_report(assembly: CloudAssembly) -> str:
+    """CDK's CloudFormation validation found nothing unacknowledged, and W7001 only on LakeExample."""
+    # Warnings of the built-in validation do not fail the synth: read its report to make sure
+    # that the one warning of LakeExample is the one acknowledged, and that no other is left.
+    report_file = Path(assembly.directory) / VALIDATION_REPORT_FILE
+    check(report_file.is_file(), f"expected CDK's validation report at {report_file}")
+    report = Manifest.load_validation_report(str(report_file))
+    suppressed = []
+    for plugin in report.plugin_reports:
+        violations = [f"{v.rule_name}: {v.description}" for v in plugin.violations]
+        check(not violations, f"validation plugin {plugin.plugin_name}: unacknowledged findings {violations}")
+        suppressed.extend((v.acknowledged_id, v.acknowledged_at) for v in plugin.suppressed_violations or [])
+    check(
+        suppressed == [(W7001, LAKE_STACK_NAME)],
+        f"validation report: expected only {W7001} acknowledged on {LAKE_STACK_NAME}, got {suppressed}",
+    )
+    return f"{W7001} acknowledged on {LAKE_STACK_NAME}"
+
+
 def main() -> None:
-    # Like the TypeScript example: findings of CDK's built-in CloudFormation validation fail the
-    # synth instead of being reported as warnings.
+    # Like the TypeScript example: errors found by CDK's built-in CloudFormation validation fail
+    # the synth instead of being reported as warnings (its warnings are checked in the report).
     app = cdk.App(outdir=str(OUTDIR), context={VALIDATE_AGAINST_DEFAULT_RULES: True})
     # The same stack as StreamIngestExample in examples/typescript/stacks.ts.
     stack = cdk.Stack(app, STACK_NAME, description=STACK_DESCRIPTION)
@@ -129,13 +534,24 @@ def main() -> None:
     check(ingest.shard_estimate is None, "StreamIngest.shard_estimate: expected None for the default capacity")
 
     calculator = check_shard_calculator()
+    column_types = check_column_types()
+    lake = build_lake(app)
 
     assembly = app.synth()
     template_file = Path(assembly.get_stack_by_name(STACK_NAME).template_full_path)
     check(template_file.is_file(), f"expected the template at {template_file}")
+    lake_template_file = Path(assembly.get_stack_by_name(LAKE_STACK_NAME).template_full_path)
+    check(lake_template_file.is_file(), f"expected the template at {lake_template_file}")
 
     resources = check_template(stack)
     print(f"{STACK_NAME}: {resources}; ShardCalculator {calculator}; template {os.path.relpath(template_file)}")
+    lake_resources, functions = check_lake_template(lake)
+    assets = check_lambda_assets(assembly, functions)
+    validation = check_validation_report(assembly)
+    print(
+        f"{LAKE_STACK_NAME}: {lake_resources}; {column_types}; handlers {assets}; {validation}; "
+        f"template {os.path.relpath(lake_template_file)}"
+    )
 
 
 if __name__ == "__main__":

@@ -9,17 +9,23 @@ const ACKNOWLEDGED_RULES = 'aws:cdk:acknowledged-rules';
  * Acknowledges a rule (a cdk-nag finding or a CDK validation warning) on a construct and its
  * subtree, with the reason it does not apply.
  *
- * Uses `Validations.of(scope).acknowledge` where aws-cdk-lib has it, and otherwise records the
- * same metadata entry, so that the peer-dependency floor keeps working.
+ * Uses `Validations.of(scope).acknowledge` where aws-cdk-lib has it and accepts the ID, and
+ * otherwise records the same metadata entry cdk-nag reads: the peer-dependency floor has no
+ * `Validations`, and releases before aws-cdk-lib accepted `::` inside a granular ID's brackets
+ * reject IDs such as `AwsSolutions-IAM5[Resource::arn:...]`.
  */
 export function acknowledge(scope: IConstruct, id: string, reason: string): void {
   const validations = (cdk as unknown as { Validations?: { of(s: IConstruct): { acknowledge(...r: Array<{ id: string; reason: string }>): void } } })
     .Validations;
   if (validations) {
-    validations.of(scope).acknowledge({ id, reason });
-  } else {
-    scope.node.addMetadata(ACKNOWLEDGED_RULES, { [id]: reason });
+    try {
+      validations.of(scope).acknowledge({ id, reason });
+      return;
+    } catch {
+      // an ID this release cannot parse: fall through to the metadata entry
+    }
   }
+  scope.node.addMetadata(ACKNOWLEDGED_RULES, { [id]: reason });
 }
 
 /**

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import {
   ColumnType,
   CrawledCatalog,
@@ -159,5 +159,26 @@ describe('NewlineTransformFirehose', () => {
       newline: newline(stack),
     });
     expect(awsSolutionsFindings(stack)).toEqual([]);
+  });
+});
+
+describe('acknowledgements on every supported aws-cdk-lib', () => {
+  test('hold when Validations rejects granular IDs (releases before `::` was allowed inside brackets)', () => {
+    const original = Validations.prototype.acknowledge;
+    const spy = vi.spyOn(Validations.prototype, 'acknowledge').mockImplementation(function (this: Validations, ...rules) {
+      if (rules.some((r) => r.id.split('::').length > 2)) throw new Error('InvalidValidationId');
+      original.apply(this, rules);
+    });
+    try {
+      const stack = newStack();
+      const ingest = new StreamIngest(stack, 'Ingest');
+      const lake = new PartitionedParquetLake(stack, 'Lake');
+      const catalog = new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', partitionDiscovery: PartitionDiscovery.crawler() });
+      new NewlineTransformFirehose(stack, 'Delivery', { stream: ingest.stream, bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', table: catalog.table });
+      expect(spy).toHaveBeenCalled();
+      expect(awsSolutionsFindings(stack)).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 });
