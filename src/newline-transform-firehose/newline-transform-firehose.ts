@@ -427,7 +427,8 @@ export class NewlineTransformFirehose extends Construct {
     // Firehose checks its permissions when the delivery stream is created.
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) deliveryStream.node.addDependency(policy);
-    if (props.table) deliveryStream.node.addDependency(props.table);
+    // The table comes first through the schema configuration's Ref to it: Parquet conversion
+    // needs the table before the delivery stream exists.
     acknowledge(
       deliveryStream,
       'AwsSolutions-KDF1',
