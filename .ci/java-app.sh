@@ -34,20 +34,9 @@ export JSII_SILENCE_SUPPORT_WARNING=1
 # local repository (jsii-pacmak reads its options from JSII_PACMAK_* variables).
 export JSII_PACMAK_MAVEN_LOCAL_REPOSITORY="$MAVEN_REPO_LOCAL"
 
-TIMINGS=()
-now() { date +%s.%N; }
-step() {
-  local name="$1"
-  shift
-  echo "==> java-app: $name"
-  local start
-  start="$(now)"
-  "$@"
-  local secs
-  secs="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
-  TIMINGS+=("$(printf '%-28s %7s s' "$name" "$secs")")
-  echo "<== java-app: $name: ${secs} s"
-}
+STAGE=java-app
+# shellcheck source=lib.sh
+source .ci/lib.sh
 
 preflight() {
   [[ -f .jsii && -d lib ]] || { echo "java-app: .jsii or lib/ missing: run 'npx projen build' (or compile) first" >&2; return 1; }
@@ -92,23 +81,6 @@ run_app() {
   mvn -B -q -f "$APP_DIR/pom.xml" -Dmaven.repo.local="$MAVEN_REPO_LOCAL" compile exec:java
 }
 
-# cfn-lint, with the same policy as the TypeScript example (.ci/cfn-lint.sh): its exit code is a
-# bit mask (1 fatal, 2 error, 4 warning, 8 informational); fatal and error fail the stage,
-# warnings and informational findings are printed and do not. The bindings synthesize the same
-# template as the TypeScript example, so a warning shows up in that stage too, where it is fixed
-# in the library or acknowledged; failing here on it would only fail the same finding twice.
-# .ci/cfn-lint.sh lints one cloud assembly directory: run it on each one that holds templates
-# (nested assemblies of stages are subdirectories).
-lint_templates() {
-  local dirs=()
-  mapfile -t dirs < <(find "$APP_OUT" -name '*.template.json' -printf '%h\n' | sort -u)
-  [[ ${#dirs[@]} -gt 0 ]] || { echo "java-app: no *.template.json under $APP_OUT" >&2; return 1; }
-  local dir
-  for dir in "${dirs[@]}"; do
-    CFN_LINT="$CFN_LINT" bash .ci/cfn-lint.sh "$dir"
-  done
-}
-
 stage_start="$(now)"
 step preflight preflight
 step clean clean
@@ -116,6 +88,4 @@ step "package:java (pacmak)" package_java
 step "mvn compile exec:java" run_app
 step cfn-lint lint_templates
 
-echo "java-app: step timings"
-printf '  %s\n' "${TIMINGS[@]}"
-echo "java-app: passed in $(awk -v a="$stage_start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+summary "$stage_start"

@@ -29,20 +29,9 @@ export JSII_SILENCE_SUPPORT_WARNING=1
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PIP_NO_INPUT=1
 
-TIMINGS=()
-now() { date +%s.%N; }
-step() {
-  local name="$1"
-  shift
-  echo "==> python-app: $name"
-  local start
-  start="$(now)"
-  "$@"
-  local secs
-  secs="$(awk -v a="$start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }')"
-  TIMINGS+=("$(printf '%-28s %7s s' "$name" "$secs")")
-  echo "<== python-app: $name: ${secs} s"
-}
+STAGE=python-app
+# shellcheck source=lib.sh
+source .ci/lib.sh
 
 preflight() {
   [[ -f .jsii && -d lib ]] || { echo "python-app: .jsii or lib/ missing: run 'npx projen build' (or compile) first" >&2; return 1; }
@@ -91,23 +80,6 @@ run_app() {
   "$APP_VENV/bin/python" "$APP_DIR/app.py"
 }
 
-# cfn-lint, with the same policy as the TypeScript example (.ci/cfn-lint.sh): its exit code is a
-# bit mask (1 fatal, 2 error, 4 warning, 8 informational); fatal and error fail the stage,
-# warnings and informational findings are printed and do not. The bindings synthesize the same
-# template as the TypeScript example, so a warning shows up in that stage too, where it is fixed
-# in the library or acknowledged; failing here on it would only fail the same finding twice.
-# .ci/cfn-lint.sh lints one cloud assembly directory: run it on each one that holds templates
-# (nested assemblies of stages are subdirectories).
-lint_templates() {
-  local dirs=()
-  mapfile -t dirs < <(find "$APP_OUT" -name '*.template.json' -printf '%h\n' | sort -u)
-  [[ ${#dirs[@]} -gt 0 ]] || { echo "python-app: no *.template.json under $APP_OUT" >&2; return 1; }
-  local dir
-  for dir in "${dirs[@]}"; do
-    CFN_LINT="$CFN_LINT" bash .ci/cfn-lint.sh "$dir"
-  done
-}
-
 stage_start="$(now)"
 step preflight preflight
 step clean clean
@@ -116,6 +88,4 @@ step "venv + pip install" install_app
 step "run app.py" run_app
 step cfn-lint lint_templates
 
-echo "python-app: step timings"
-printf '  %s\n' "${TIMINGS[@]}"
-echo "python-app: passed in $(awk -v a="$stage_start" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }') s"
+summary "$stage_start"

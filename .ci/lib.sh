@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Shared by the binding stages (.ci/python-app.sh, .ci/java-app.sh). Source it after setting
+# STAGE (the name in the log lines), APP_OUT (the app's cloud assembly) and CFN_LINT.
+
+TIMINGS=()
+now() { date +%s.%N; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# step NAME COMMAND...: runs the command, logs and records its duration.
+step() {
+  local name="$1"
+  shift
+  echo "==> $STAGE: $name"
+  local start
+  start="$(now)"
+  "$@"
+  local secs
+  secs="$(since "$start")"
+  TIMINGS+=("$(printf '%-28s %7s s' "$name" "$secs")")
+  echo "<== $STAGE: $name: ${secs} s"
+}
+
+# cfn-lint, with the same policy as the TypeScript example (.ci/cfn-lint.sh): its exit code is a
+# bit mask (1 fatal, 2 error, 4 warning, 8 informational); fatal and error fail the stage,
+# warnings and informational findings are printed and do not. The bindings synthesize templates
+# the TypeScript tests and example also check, so a warning is fixed in the library or
+# acknowledged there; failing here on it would only fail the same finding twice.
+# .ci/cfn-lint.sh lints one cloud assembly directory: run it on each one that holds templates
+# (nested assemblies of stages are subdirectories).
+lint_templates() {
+  local dirs=()
+  mapfile -t dirs < <(find "$APP_OUT" -name '*.template.json' -printf '%h\n' | sort -u)
+  [[ ${#dirs[@]} -gt 0 ]] || { echo "$STAGE: no *.template.json under $APP_OUT" >&2; return 1; }
+  local dir
+  for dir in "${dirs[@]}"; do
+    CFN_LINT="$CFN_LINT" bash .ci/cfn-lint.sh "$dir"
+  done
+}
+
+# summary START: prints the step timings and the stage's total.
+summary() {
+  echo "$STAGE: step timings"
+  printf '  %s\n' "${TIMINGS[@]}"
+  echo "$STAGE: passed in $(since "$1") s"
+}
