@@ -43,7 +43,13 @@ export function throwIfAny(scope: IConstruct, problems: string[]): void {
  * Rejects props that configure a resource the construct would define, when the user brought
  * their own (`existingProp`): silently ignoring them would be a misconfiguration nobody sees.
  */
-export function rejectWithExisting<T extends object>(scope: IConstruct, props: T, names: ReadonlyArray<keyof T & string>, existingProp: string, what: string): void {
+export function rejectWithExisting<T extends object>(
+  scope: IConstruct,
+  props: T,
+  names: ReadonlyArray<keyof T & string>,
+  existingProp: string,
+  what: string,
+): void {
   const configuring = names.filter((name) => props[name] !== undefined);
   if (configuring.length > 0) {
     throw dataLakeError(
