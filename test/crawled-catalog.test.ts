@@ -347,6 +347,14 @@ describe('validation', () => {
     expect(() => setUp({ tableName, schema: SCHEMA })).toThrow(/CrawledCatalog at 'TestStack\/Catalog': tableName must/);
   });
 
+  test('fails on an encryptionKey without a crawler to use it', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    expect(
+      () => new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: SCHEMA, encryptionKey: lake.encryptionKey }),
+    ).toThrow(/encryptionKey encrypts the crawler's logs, got it without a crawler: remove encryptionKey, or choose PartitionDiscovery.crawler\(\)/);
+  });
+
   test('fails on a database name Athena cannot use', () => {
     expect(() => setUp({ schema: SCHEMA, database: CatalogDatabase.fromName('Sales-DB') })).toThrow(/database name must be .* got 'Sales-DB': use e.g. 'sales_db'/);
   });

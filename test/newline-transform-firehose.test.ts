@@ -232,6 +232,11 @@ describe('props', () => {
     expect(d.S3BackupConfiguration).toBeUndefined();
   });
 
+  test('timeZone UTC is passed as UTC', () => {
+    const { stack } = setUp({ props: { timeZone: TimeZone.of('UTC') } });
+    expect(destination(stack).Properties.ExtendedS3DestinationConfiguration.CustomTimeZone).toBe('UTC');
+  });
+
   test('timeZone partitions by local arrival time', () => {
     const { stack } = setUp({ props: { timeZone: TimeZone.EUROPE_BERLIN } });
     expect(destination(stack).Properties.ExtendedS3DestinationConfiguration.CustomTimeZone).toBe('Europe/Berlin');
@@ -287,6 +292,8 @@ describe('validation', () => {
     ['processorBufferInterval 901 s', { processorBufferInterval: Duration.seconds(901) }, /processorBufferInterval must be a whole number of seconds from 0 to 900/],
     ['processorRetries 301', { processorRetries: 301 }, /processorRetries must be a whole number from 0 to 300, got 301/],
     ['processor props with the built-in delimiter', { newline: NewlineStrategy.appendDelimiter(), processorBufferSize: Size.mebibytes(1) }, /processorBufferSize applies to a processor Lambda, got it with NewlineStrategy.appendDelimiter\(\)/],
+    ['timeZone Etc/UTC', { timeZone: TimeZone.ETC_UTC }, /timeZone must be an IANA time zone name Firehose accepts, got 'Etc\/UTC': use e.g. TimeZone.EUROPE_LONDON, or TimeZone.of\('UTC'\)/],
+    ['timeZone EST', { timeZone: TimeZone.of('EST') }, /timeZone must be an IANA time zone name Firehose accepts, got 'EST'/],
     ['deliveryStreamName', { deliveryStreamName: 'has space' }, /deliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.', got 'has space'/],
   ])('fails on %s', (_name, props, message) => {
     expect(() => setUp({ props: props as Partial<NewlineTransformFirehoseProps> })).toThrow(message);

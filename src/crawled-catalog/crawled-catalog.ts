@@ -203,7 +203,7 @@ export interface CrawledCatalogProps {
   /**
    * The KMS key that encrypts the crawler's CloudWatch logs and Glue's S3 writes (through a
    * Glue security configuration). A statement letting CloudWatch Logs use it is added to its
-   * key policy when the key is defined in this app.
+   * key policy when the key is defined in this app. Only with crawler discovery.
    *
    * @default - the lake bucket's key when it has one, else a key is defined
    */
@@ -337,6 +337,11 @@ export class CrawledCatalog extends Construct {
       const choice = discovery._kind === 'PROJECTION' ? 'PartitionDiscovery.projection()' : 'PartitionDiscovery.eventDriven()';
       problems.push(
         `partitionDiscovery ${choice} needs a schema, got none: declare schema (schema-first), or use PartitionDiscovery.crawler() so the crawler creates the table from the data`,
+      );
+    }
+    if (props.encryptionKey !== undefined && discovery._kind !== 'CRAWLER') {
+      problems.push(
+        'encryptionKey encrypts the crawler\'s logs, got it without a crawler: remove encryptionKey, or choose PartitionDiscovery.crawler()',
       );
     }
     if (discovery._kind === 'CRAWLER' && discovery._crawler.schedule !== undefined && !Token.isUnresolved(discovery._crawler.schedule)) {

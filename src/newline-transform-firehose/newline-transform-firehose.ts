@@ -141,9 +141,11 @@ export interface NewlineTransformFirehoseProps {
   readonly rawBackupBufferingSize?: Size;
 
   /**
-   * Time zone of the `!{timestamp:…}` partition values (the arrival time).
+   * Time zone of the `!{timestamp:…}` partition values (the arrival time): an IANA name such as
+   * `TimeZone.EUROPE_BERLIN`, or `TimeZone.of('UTC')`.
    *
-   * @default TimeZone.ETC_UTC - UTC, what Firehose uses when none is set
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/s3-object-name.html
+   * @default - UTC, what Firehose uses when none is set
    */
   readonly timeZone?: TimeZone;
 
@@ -310,6 +312,13 @@ export class NewlineTransformFirehose extends Construct {
       problems.push(`processorRetries must be a whole number from 0 to ${MAX_RETRIES}, got ${retries}: e.g. 3`);
     }
     const processorBufferMb = usesLambda ? this.processorBuffer(problems, smallestRecordSize, props.processorBufferSize) : undefined;
+    // Firehose takes IANA zone names; it rejects three-letter abbreviations and Etc/UTC,
+    // Etc/GMT and Factory. https://docs.aws.amazon.com/firehose/latest/dev/s3-object-name.html
+    const zone = props.timeZone?.timezoneName;
+    if (zone !== undefined && !Token.isUnresolved(zone) && zone !== 'UTC'
+      && (/^[A-Za-z]{3}$/.test(zone) || ['Etc/UTC', 'Etc/GMT', 'Factory'].includes(zone) || !/^[a-zA-Z/_]+$/.test(zone))) {
+      problems.push(`timeZone must be an IANA time zone name Firehose accepts, got '${zone}': use e.g. TimeZone.EUROPE_LONDON, or TimeZone.of('UTC')`);
+    }
     if (props.deliveryStreamName !== undefined && !Token.isUnresolved(props.deliveryStreamName) && !/^[a-zA-Z0-9_.-]{1,64}$/.test(props.deliveryStreamName)) {
       problems.push(`deliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.', got '${props.deliveryStreamName}': rename it or leave it unset`);
     }
