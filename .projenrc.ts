@@ -35,6 +35,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-glue@^3',
     'aws-sdk-client-mock@^4',
     '@types/aws-lambda@^8',
+    '@aws-cdk/integ-tests-alpha@2.245.0-alpha.0',
     'esbuild@^0.28',
   ],
   jsiiVersion: '~6.0.0',
