@@ -91,6 +91,8 @@ describe('defaults', () => {
     expect(layout.tableRoot('t')).toBe('t/');
     expect(layout.rawRoot()).toBe('raw/');
     expect(layout.errorRoot()).toBe('errors/');
+    expect(layout.tableLocation('lake-bucket', 't')).toBe('s3://lake-bucket/t/');
+    expect(layout.locationTemplate('lake-bucket', 't').startsWith(layout.tableLocation('lake-bucket', 't'))).toBe(true);
   });
 });
 

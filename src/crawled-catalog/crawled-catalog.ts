@@ -15,6 +15,7 @@ import { PartitionRegistrarFunction } from './partition-registrar-function';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
 import { throwIfAny } from '../private/errors';
+import { glueTableArns } from '../private/glue-arns';
 import { glueCronProblems } from '../private/glue-cron';
 import { allowLogsToUseKey } from '../private/logs-key';
 import { nameProblem, tableNameProblems } from '../private/names';
@@ -419,22 +420,22 @@ export class CrawledCatalog extends Construct {
 
   /** The table's location: `s3://<bucket>/<table>/`. */
   public tableLocation(): string {
-    return `s3://${this.bucket.bucketName}/${this.layout.tableRoot(this.tableName)}`;
+    return this.layout.tableLocation(this.bucket.bucketName, this.tableName);
   }
 
   /** ARN of the Glue catalog of this account and region. */
   public get catalogArn(): string {
-    return Stack.of(this).formatArn({ service: 'glue', resource: 'catalog' });
+    return glueTableArns(this, this.databaseName, this.tableName).catalogArn;
   }
 
   /** ARN of the Glue database. */
   public get databaseArn(): string {
-    return Stack.of(this).formatArn({ service: 'glue', resource: 'database', resourceName: this.databaseName });
+    return glueTableArns(this, this.databaseName, this.tableName).databaseArn;
   }
 
   /** ARN of the Glue table. */
   public get tableArn(): string {
-    return Stack.of(this).formatArn({ service: 'glue', resource: 'table', resourceName: `${this.databaseName}/${this.tableName}` });
+    return glueTableArns(this, this.databaseName, this.tableName).tableArn;
   }
 
   /**

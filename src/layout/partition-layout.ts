@@ -215,13 +215,18 @@ export class PartitionLayout {
     return `${ERROR_ROOT}/`;
   }
 
+  /** The table's location for the Glue catalog: `s3://<bucket>/<table>/`. */
+  public tableLocation(bucketName: string, tableName: string): string {
+    return `s3://${bucketName}/${this.tableRoot(tableName)}`;
+  }
+
   /**
    * The Athena `storage.location.template` for the table: the data prefix with `${key}`
    * placeholders in place of the Firehose expressions.
    */
   public locationTemplate(bucketName: string, tableName: string): string {
     const parts = this.specs.map((k) => `${k.name}=\${${k.name}}/`).join('');
-    return `s3://${bucketName}/${tableName}/${parts}`;
+    return `${this.tableLocation(bucketName, tableName)}${parts}`;
   }
 
   /**

@@ -13,6 +13,7 @@ import { NewlineTransformFunction } from './newline-transform-function';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
 import { throwIfAny } from '../private/errors';
+import { glueTableArns } from '../private/glue-arns';
 import { allowLogsToUseKey } from '../private/logs-key';
 import { tableNameProblems } from '../private/names';
 import { grantTableWrite } from '../private/table-grants';
@@ -382,9 +383,7 @@ export class NewlineTransformFirehose extends Construct {
     // ---- Parquet conversion against the Glue table ----
     let dataFormatConversion: firehose.DataFormatConversionProps | undefined;
     if (props.table) {
-      const catalogArn = stack.formatArn({ service: 'glue', resource: 'catalog' });
-      const databaseArn = stack.formatArn({ service: 'glue', resource: 'database', resourceName: props.table.databaseName });
-      const tableArn = stack.formatArn({ service: 'glue', resource: 'table', resourceName: `${props.table.databaseName}/${props.tableName}` });
+      const { catalogArn, databaseArn, tableArn } = glueTableArns(this, props.table.databaseName, props.tableName);
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['glue:GetTable', 'glue:GetTableVersion', 'glue:GetTableVersions'],

@@ -382,7 +382,7 @@ export class PartitionedParquetLake extends Construct {
   /** The table's location for the Glue catalog: `s3://<bucket>/<table>/`. */
   public tableLocation(tableName: string): string {
     this.checkTable(tableName);
-    return `s3://${this.bucket.bucketName}/${this.layout.tableRoot(tableName)}`;
+    return this.layout.tableLocation(this.bucket.bucketName, tableName);
   }
 
   /**
