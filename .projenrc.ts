@@ -74,7 +74,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['cdk.out/', 'test-reports/', '.venv/', 'examples/java/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
   npmIgnoreOptions: {
-    ignorePatterns: ['examples/', '.ci/', 'bench/', 'cdk.out/', 'test-reports/', 'catalog-info.yaml', '/.venv/', 'rosetta/', 'vitest.config.mts'],
+    ignorePatterns: ['examples/', '.ci/', 'bench/', 'cdk.out/', 'test-reports/', 'catalog-info.yaml', '/.venv/', 'rosetta/', 'vitest.config.mts', 'requirements-dev.txt'],
   },
 });
 

@@ -18,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CFN_LINT="${CFN_LINT:-.venv/bin/cfn-lint}"
+PARLIAMENT_PYTHON="${PARLIAMENT_PYTHON:-.venv/bin/python}"
 MAVEN_REPO_LOCAL="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
 APP_DIR=examples/java
 APP_OUT="$APP_DIR/cdk.out"
@@ -41,6 +42,7 @@ source .ci/lib.sh
 preflight() {
   [[ -f .jsii && -d lib ]] || { echo "java-app: .jsii or lib/ missing: run 'npx projen build' (or compile) first" >&2; return 1; }
   [[ -x "$CFN_LINT" ]] || { echo "java-app: cfn-lint not found at $CFN_LINT (set CFN_LINT)" >&2; return 1; }
+  check_parliament
   command -v java >/dev/null || { echo "java-app: java (17+) is required" >&2; return 1; }
   command -v mvn >/dev/null || { echo "java-app: mvn (Maven 3.6.3+) is required: jsii-pacmak's java target and the app use it" >&2; return 1; }
   mkdir -p "$MAVEN_REPO_LOCAL"
@@ -87,5 +89,6 @@ step clean clean
 step "package:java (pacmak)" package_java
 step "mvn compile exec:java" run_app
 step cfn-lint lint_templates
+step parliament lint_policies
 
 summary "$stage_start"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Shared by the binding stages (.ci/python-app.sh, .ci/java-app.sh). Source it after setting
-# STAGE (the name in the log lines), APP_OUT (the app's cloud assembly) and CFN_LINT.
+# STAGE (the name in the log lines), APP_OUT (the app's cloud assembly), CFN_LINT and
+# PARLIAMENT_PYTHON (a Python with the parliament package, default .venv/bin/python).
 
 TIMINGS=()
 now() { date +%s.%N; }
@@ -35,6 +36,21 @@ lint_templates() {
   for dir in "${dirs[@]}"; do
     CFN_LINT="$CFN_LINT" bash .ci/cfn-lint.sh "$dir"
   done
+}
+
+# parliament, with the same policy as the TypeScript example (the 'parliament TypeScript
+# templates' stage of .ci/run): .ci/parliament.py extracts every IAM policy document from every
+# *.template.json under the app's cloud assembly (nested assemblies included), renders the
+# CloudFormation intrinsics into placeholder ARNs and lints them; known false positives are
+# filtered by rule there, any other finding fails the step.
+lint_policies() {
+  "$PARLIAMENT_PYTHON" .ci/parliament.py "$APP_OUT"
+}
+
+# check_parliament: fails unless $PARLIAMENT_PYTHON can import parliament; prints its version.
+check_parliament() {
+  "$PARLIAMENT_PYTHON" -c 'import parliament; print("parliament " + parliament.__version__)' 2>/dev/null \
+    || { echo "$STAGE: parliament is not importable with $PARLIAMENT_PYTHON (set PARLIAMENT_PYTHON)" >&2; return 1; }
 }
 
 # summary START: prints the step timings and the stage's total.

@@ -12,6 +12,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 FLOOR=2.239.0
+# The registrar's emulator tests start moto's server from the repository's venv (not copied).
+export MOTO_SERVER="${MOTO_SERVER:-$PWD/.venv/bin/moto_server}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 

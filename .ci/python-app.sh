@@ -17,6 +17,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 CFN_LINT="${CFN_LINT:-.venv/bin/cfn-lint}"
+PARLIAMENT_PYTHON="${PARLIAMENT_PYTHON:-.venv/bin/python}"
 PYTHON="${PYTHON:-python3}"
 APP_DIR=examples/python
 APP_VENV="$APP_DIR/.venv"
@@ -36,6 +37,7 @@ source .ci/lib.sh
 preflight() {
   [[ -f .jsii && -d lib ]] || { echo "python-app: .jsii or lib/ missing: run 'npx projen build' (or compile) first" >&2; return 1; }
   [[ -x "$CFN_LINT" ]] || { echo "python-app: cfn-lint not found at $CFN_LINT (set CFN_LINT)" >&2; return 1; }
+  check_parliament
   # jsii-pacmak's python target creates a venv with `python3` and pip installs setuptools, build
   # and twine from PyPI into it: python3 needs the venv module and ensurepip.
   python3 -c 'import ensurepip, venv, sys; assert sys.version_info >= (3, 10), sys.version' \
@@ -87,5 +89,6 @@ step "package:python (pacmak)" package_python
 step "venv + pip install" install_app
 step "run app.py" run_app
 step cfn-lint lint_templates
+step parliament lint_policies
 
 summary "$stage_start"

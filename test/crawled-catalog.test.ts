@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -14,6 +14,8 @@ import {
   PartitionLayout,
   PartitionedParquetLake,
   RecrawlPolicy,
+  SchemaDeleteBehavior,
+  SchemaUpdateBehavior,
   TableSchema,
 } from '../src';
 import { newStack } from './support/stack';
@@ -152,6 +154,9 @@ describe('crawler discovery', () => {
           Match.objectLike({
             Sid: 'AllowCloudWatchLogsForGlueCrawlers',
             Principal: { Service: 'logs.eu-west-1.amazonaws.com' },
+            // No kms:DescribeKey: it carries no encryption context, so under this condition it
+            // would be granted nothing while reading as granted.
+            Action: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey'],
             Condition: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers*']] } } },
           }),
         ]),
@@ -204,6 +209,82 @@ describe('crawler discovery', () => {
     expect(policy).not.toContain('glue:CreateTable');
   });
 
+  describe('schema-change choices', () => {
+    const policyOf = (props: Partial<CrawledCatalogProps>) => only(setUp(props).t, 'AWS::Glue::Crawler').Properties.SchemaChangePolicy;
+
+    test.each([
+      ['EVERYTHING', RecrawlPolicy.EVERYTHING],
+      ['S3_EVENTS', RecrawlPolicy.S3_EVENTS],
+    ])('schema-on-read with RecrawlPolicy.%s: each update and delete behaviour reaches the crawler as given', (_name, recrawlPolicy) => {
+      const cases: Array<[SchemaUpdateBehavior, SchemaDeleteBehavior, string, string]> = [
+        [SchemaUpdateBehavior.LOG, SchemaDeleteBehavior.LOG, 'LOG', 'LOG'],
+        [SchemaUpdateBehavior.UPDATE_IN_DATABASE, SchemaDeleteBehavior.DEPRECATE_IN_DATABASE, 'UPDATE_IN_DATABASE', 'DEPRECATE_IN_DATABASE'],
+        [SchemaUpdateBehavior.LOG, SchemaDeleteBehavior.DELETE_FROM_DATABASE, 'LOG', 'DELETE_FROM_DATABASE'],
+      ];
+      for (const [schemaUpdateBehavior, schemaDeleteBehavior, update, remove] of cases) {
+        expect(policyOf({ partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy, schemaUpdateBehavior, schemaDeleteBehavior }) }))
+          .toEqual({ UpdateBehavior: update, DeleteBehavior: remove });
+      }
+    });
+
+    test('defaults: LOG/LOG with a schema or incremental crawls, UPDATE_IN_DATABASE/LOG for a crawler-owned table on full or event crawls', () => {
+      expect(policyOf({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) })).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+      expect(policyOf({ partitionDiscovery: PartitionDiscovery.crawler() })).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+      expect(policyOf({ partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }) })).toEqual({ UpdateBehavior: 'UPDATE_IN_DATABASE', DeleteBehavior: 'LOG' });
+    });
+
+    test('a declared table with LOG/LOG given explicitly is accepted', () => {
+      expect(policyOf({
+        schema: SCHEMA,
+        partitionDiscovery: PartitionDiscovery.crawler({
+          schemaUpdateBehavior: SchemaUpdateBehavior.LOG,
+          schemaDeleteBehavior: SchemaDeleteBehavior.LOG,
+        }),
+      })).toEqual({ UpdateBehavior: 'LOG', DeleteBehavior: 'LOG' });
+    });
+
+    test('rejects an update behaviour that would let the crawler rewrite the declared table', () => {
+      const partitionDiscovery = PartitionDiscovery.crawler({
+        recrawlPolicy: RecrawlPolicy.EVERYTHING,
+        schemaUpdateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE,
+      });
+      expect(() => setUp({ schema: SCHEMA, partitionDiscovery })).toThrow(
+        "CrawledCatalog at 'TestStack/Catalog': partitionDiscovery schemaUpdateBehavior SchemaUpdateBehavior.UPDATE_IN_DATABASE would let the crawler rewrite the table this construct declares from schema (CloudFormation would no longer describe it, and the next deploy would revert it): use SchemaUpdateBehavior.LOG, or drop schema so the crawler owns the table",
+      );
+    });
+
+    test.each([
+      ['DEPRECATE_IN_DATABASE', SchemaDeleteBehavior.DEPRECATE_IN_DATABASE, 'deprecate'],
+      ['DELETE_FROM_DATABASE', SchemaDeleteBehavior.DELETE_FROM_DATABASE, 'delete'],
+    ])('rejects delete behaviour %s on the declared table', (name, schemaDeleteBehavior, verb) => {
+      const partitionDiscovery = PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS, schemaDeleteBehavior });
+      expect(() => setUp({ schema: SCHEMA, partitionDiscovery })).toThrow(
+        `CrawledCatalog at 'TestStack/Catalog': partitionDiscovery schemaDeleteBehavior SchemaDeleteBehavior.${name} would let the crawler ${verb} the table this construct declares from schema when its objects are gone (e.g. expired by a lifecycle rule): use SchemaDeleteBehavior.LOG, or drop schema so the crawler owns the table`,
+      );
+    });
+
+    test('reports both problems of a declared table at once', () => {
+      expect(() => setUp({
+        schema: SCHEMA,
+        partitionDiscovery: PartitionDiscovery.crawler({
+          recrawlPolicy: RecrawlPolicy.EVERYTHING,
+          schemaUpdateBehavior: SchemaUpdateBehavior.UPDATE_IN_DATABASE,
+          schemaDeleteBehavior: SchemaDeleteBehavior.DELETE_FROM_DATABASE,
+        }),
+      })).toThrow(/:\s*\n\s+- partitionDiscovery schemaUpdateBehavior .*\n\s+- partitionDiscovery schemaDeleteBehavior /);
+    });
+
+    test.each([
+      ['the default recrawl policy', undefined, SchemaUpdateBehavior.UPDATE_IN_DATABASE, SchemaDeleteBehavior.LOG, 'RecrawlPolicy.NEW_FOLDERS_ONLY (the default)', 'UPDATE_IN_DATABASE/LOG'],
+      ['NEW_FOLDERS_ONLY', RecrawlPolicy.NEW_FOLDERS_ONLY, undefined, SchemaDeleteBehavior.DEPRECATE_IN_DATABASE, 'RecrawlPolicy.NEW_FOLDERS_ONLY', 'LOG/DEPRECATE_IN_DATABASE'],
+      ['NEW_FOLDERS_ONLY', RecrawlPolicy.NEW_FOLDERS_ONLY, SchemaUpdateBehavior.LOG, SchemaDeleteBehavior.DELETE_FROM_DATABASE, 'RecrawlPolicy.NEW_FOLDERS_ONLY', 'LOG/DELETE_FROM_DATABASE'],
+    ])('rejects anything but LOG/LOG on incremental crawls (%s), as Glue does', (_name, recrawlPolicy, schemaUpdateBehavior, schemaDeleteBehavior, shown, got) => {
+      expect(() => setUp({ partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy, schemaUpdateBehavior, schemaDeleteBehavior }) })).toThrow(
+        `CrawledCatalog at 'TestStack/Catalog': partitionDiscovery schemaUpdateBehavior/schemaDeleteBehavior must both be LOG with recrawlPolicy ${shown}, got ${got}: Glue forces LOG/LOG on incremental crawls; use RecrawlPolicy.EVERYTHING or RecrawlPolicy.S3_EVENTS to evolve the table, or LOG/LOG to crawl new folders only`,
+      );
+    });
+  });
+
   test('S3-event recrawls: an encrypted queue with a DLQ fed by object-created events on the table prefix', () => {
     const onEvents = PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS });
     const { t, stack, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: onEvents });
@@ -233,6 +314,49 @@ describe('crawler discovery', () => {
     t.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: { EventBridgeConfiguration: {}, QueueConfigurations: Match.anyValue() },
     });
+  });
+
+  test('adding and then removing an S3-events crawler leaves the lake\'s EventBridge delivery in place', () => {
+    // The same app before, with, and after an S3-events crawler. The notification configuration
+    // has one owner in all three (the custom resource, never the bucket's own property), with
+    // one logical ID, so adding or removing the crawler is an Update of that resource (which
+    // writes the whole configuration, EventBridge included), never its Delete (which writes it
+    // empty).
+    const synth = (withCrawler: boolean) => {
+      const stack = newStack();
+      const lake = new PartitionedParquetLake(stack, 'Lake', { eventBridgeEnabled: true });
+      new CrawledCatalog(stack, 'Registered', {
+        bucket: lake.bucket, layout: lake.layout, tableName: 'payments', schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven(),
+      });
+      if (withCrawler) {
+        new CrawledCatalog(stack, 'EventCrawled', {
+          bucket: lake.bucket,
+          layout: lake.layout,
+          tableName: 'refunds',
+          schema: SCHEMA,
+          partitionDiscovery: PartitionDiscovery.crawler({ recrawlPolicy: RecrawlPolicy.S3_EVENTS }),
+        });
+      }
+      const t = Template.fromStack(stack);
+      for (const bucket of Object.values(t.findResources('AWS::S3::Bucket'))) {
+        expect(bucket.Properties.NotificationConfiguration).toBeUndefined();
+      }
+      const owners = t.findResources('Custom::S3BucketNotifications');
+      expect(Object.keys(owners)).toHaveLength(1);
+      const [[logicalId, owner]] = Object.entries(owners);
+      return { logicalId, config: owner.Properties.NotificationConfiguration, managed: owner.Properties.Managed };
+    };
+    const before = synth(false);
+    const during = synth(true);
+    const after = synth(false);
+    expect(new Set([before.logicalId, during.logicalId, after.logicalId]).size).toBe(1);
+    for (const state of [before, during, after]) {
+      expect(state.managed).toBe(true);
+      expect(state.config.EventBridgeConfiguration).toEqual({});
+    }
+    expect(during.config.QueueConfigurations).toHaveLength(1);
+    expect(before.config.QueueConfigurations).toBeUndefined();
+    expect(after).toEqual(before);
   });
 
   test('S3-event recrawls add no EventBridge delivery the lake did not ask for', () => {
@@ -268,9 +392,55 @@ describe('crawler discovery', () => {
 });
 
 describe('event-driven registration', () => {
+  const logGroupsOf = (t: Template) => Object.values(t.findResources('AWS::Logs::LogGroup')) as Array<{ Properties: Record<string, any>; DeletionPolicy?: string }>;
+
+  test('the registration function logs to a KMS-encrypted group (the lake key), retained, named anew with each creation of the stack', () => {
+    const { t, stack, lake, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() }, { eventBridgeEnabled: true });
+    const groups = logGroupsOf(t);
+    expect(groups).toHaveLength(1);
+    const [group] = groups;
+    expect(group.DeletionPolicy).toBe('Retain');
+    expect(group.Properties.RetentionInDays).toBe(365);
+    expect(group.Properties.KmsKeyId).toEqual(stack.resolve(lake.encryptionKey!.keyArn));
+    expect(catalog.encryptionKey).toBe(lake.encryptionKey);
+    const name = group.Properties.LogGroupName;
+    expect(name['Fn::Join'][1][0]).toMatch(/^\/aws\/lambda\/.*-registrar-$/);
+    expect(JSON.stringify(name['Fn::Join'][1][1])).toBe('{"Fn::Select":[0,{"Fn::Split":["-",{"Fn::Select":[2,{"Fn::Split":["/",{"Ref":"AWS::StackId"}]}]}]}]}');
+    const statements = Object.values(t.findResources('AWS::KMS::Key')).flatMap((k) => k.Properties.KeyPolicy.Statement as Array<Record<string, any>>)
+      .filter((st) => st.Principal?.Service === 'logs.eu-west-1.amazonaws.com');
+    expect(statements).toHaveLength(1);
+    expect(JSON.stringify(statements[0].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toContain(`:log-group:${name['Fn::Join'][1][0]}`);
+  });
+
+  test('encryptionKey encrypts the registration function\'s logs', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake', { eventBridgeEnabled: true });
+    const key = new kms.Key(stack, 'Mine', { enableKeyRotation: true });
+    const catalog = new CrawledCatalog(stack, 'Catalog', {
+      bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven(), encryptionKey: key,
+    });
+    expect(catalog.encryptionKey).toBe(key);
+    const [group] = logGroupsOf(Template.fromStack(stack));
+    expect(group.Properties.KmsKeyId).toEqual(stack.resolve(key.keyArn));
+  });
+
+  test('defines a key for the registration function\'s logs when the lake has none', () => {
+    const { t, catalog } = setUp(
+      { schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() },
+      { eventBridgeEnabled: true, encryption: LakeEncryption.s3Managed() },
+    );
+    expect(catalog.encryptionKey).toBeDefined();
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
   test('an EventBridge rule on the table prefix invokes the bundled registration function', () => {
     const { t, stack, lake, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() }, { eventBridgeEnabled: true });
-    const fn = only(t, 'AWS::Lambda::Function');
+    // Two functions: the registrar, and aws-cdk-lib's handler of the bucket's notification configuration.
+    t.resourceCountIs('AWS::Lambda::Function', 2);
+    const registrars = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Runtime: 'nodejs24.x' } }));
+    expect(registrars).toHaveLength(1);
+    const fn = registrars[0] as { Properties: Record<string, unknown> };
     expect(fn.Properties).toMatchObject({
       Runtime: 'nodejs24.x',
       Handler: 'index.handler',
@@ -321,6 +491,34 @@ describe('event-driven registration', () => {
     });
   });
 
+  test('offers the registration metrics the bundled function publishes: same namespace, names and dimensions, sum over 5 minutes', () => {
+    const { stack, catalog } = setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() }, { eventBridgeEnabled: true });
+    const metrics = [
+      catalog.metricPartitionsRegistered(),
+      catalog.metricUnparsableObjects(),
+      catalog.metricRegistrationFailures(),
+      catalog.metricIgnoredObjects(),
+    ];
+    expect(metrics.map((m) => [m.namespace, m.metricName, stack.resolve(m.dimensions), m.statistic, m.period.toSeconds()])).toEqual([
+      ['cdk-serverless-data-lake/PartitionRegistration', 'PartitionsRegistered', { Database: catalog.databaseName, Table: 'clicks' }, 'Sum', 300],
+      ['cdk-serverless-data-lake/PartitionRegistration', 'UnparsableObjects', { Database: catalog.databaseName, Table: 'clicks' }, 'Sum', 300],
+      ['cdk-serverless-data-lake/PartitionRegistration', 'RegistrationFailures', { Database: catalog.databaseName, Table: 'clicks' }, 'Sum', 300],
+      ['cdk-serverless-data-lake/PartitionRegistration', 'IgnoredObjects', { Database: catalog.databaseName, Table: 'clicks' }, 'Sum', 300],
+    ]);
+    const custom = catalog.metricUnparsableObjects({ period: Duration.minutes(1), statistic: 'Maximum' });
+    expect([custom.period.toSeconds(), custom.statistic]).toEqual([60, 'Maximum']);
+  });
+
+  test.each([
+    ['projection', PartitionDiscovery.projection(), 'PartitionDiscovery.projection()'],
+    ['a crawler', PartitionDiscovery.crawler(), 'PartitionDiscovery.crawler()'],
+  ])('a registration metric of a catalog with %s fails, naming the method, the discovery and the fix', (_name, partitionDiscovery, shown) => {
+    const { catalog } = setUp({ schema: SCHEMA, partitionDiscovery });
+    expect(() => catalog.metricUnparsableObjects()).toThrow(
+      `CrawledCatalog at 'TestStack/Catalog': metricUnparsableObjects() needs partitionDiscovery PartitionDiscovery.eventDriven(), got ${shown}, which registers no partitions by event: use the crawler's or Athena's own metrics, or choose eventDriven()`,
+    );
+  });
+
   test('fails when the lake bucket does not send events to EventBridge', () => {
     expect(() => setUp({ schema: SCHEMA, partitionDiscovery: PartitionDiscovery.eventDriven() })).toThrow(
       /needs EventBridge notifications on the lake bucket, got a bucket without them: set eventBridgeEnabled: true on the PartitionedParquetLake/,
@@ -347,12 +545,12 @@ describe('validation', () => {
     expect(() => setUp({ tableName, schema: SCHEMA })).toThrow(/CrawledCatalog at 'TestStack\/Catalog': tableName must/);
   });
 
-  test('fails on an encryptionKey without a crawler to use it', () => {
+  test('fails on an encryptionKey with partition projection, which runs nothing to log', () => {
     const stack = newStack();
     const lake = new PartitionedParquetLake(stack, 'Lake');
     expect(
       () => new CrawledCatalog(stack, 'Catalog', { bucket: lake.bucket, layout: lake.layout, tableName: 'clicks', schema: SCHEMA, encryptionKey: lake.encryptionKey }),
-    ).toThrow(/encryptionKey encrypts the crawler's logs, got it without a crawler: remove encryptionKey, or choose PartitionDiscovery.crawler\(\)/);
+    ).toThrow(/encryptionKey encrypts the logs of the crawler or the registration function, got it with PartitionDiscovery.projection\(\), which runs neither: remove encryptionKey, or choose PartitionDiscovery.crawler\(\) or PartitionDiscovery.eventDriven\(\)/);
   });
 
   test('fails on a database name Athena cannot use', () => {
@@ -368,9 +566,10 @@ describe('validation', () => {
     expect(() => setUp({ schema: bad })).toThrow(/column names must be unique, got 'dup' twice.*\n.*column 'hour' clashes with the partition key/s);
   });
 
-  test('warns that tableDescription is ignored without a schema', () => {
-    const { stack } = setUp({ tableDescription: 'x' });
-    Annotations.fromStack(stack).hasWarning('/TestStack/Catalog', Match.stringLikeRegexp('tableDescription is ignored in schema-on-read mode'));
+  test('rejects tableDescription without a schema, where it would have no effect', () => {
+    expect(() => setUp({ tableDescription: 'x' })).toThrow(
+      "CrawledCatalog at 'TestStack/Catalog': tableDescription describes the table this construct declares, got it without schema, where the crawler creates the table and its description is never set: remove tableDescription, or declare schema so this construct owns the table",
+    );
   });
 });
 

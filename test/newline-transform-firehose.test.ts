@@ -56,6 +56,23 @@ function destination(stack: Stack) {
   return streams[0] as { Properties: { ExtendedS3DestinationConfiguration: Record<string, any>; [k: string]: any }; DependsOn?: string[] };
 }
 
+/** The stack-UUID part every log group name ends with. */
+const STACK_UUID_PREFIX = { 'Fn::Select': [0, { 'Fn::Split': ['-', { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] }] }] };
+
+/** The log groups whose (joined) name starts with the prefix. */
+function logGroups(stack: Stack, prefix: string) {
+  return Object.values(Template.fromStack(stack).findResources('AWS::Logs::LogGroup'))
+    .filter((g) => JSON.stringify(g.Properties.LogGroupName ?? '').includes(`"${prefix}`)) as Array<{ Properties: Record<string, any>; DeletionPolicy?: string }>;
+}
+
+function keyPolicyStatement(stack: Stack, sid: string) {
+  const statements = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))
+    .flatMap((k) => k.Properties.KeyPolicy.Statement as Array<Record<string, any>>)
+    .filter((st) => st.Sid === sid);
+  expect(statements).toHaveLength(1);
+  return statements[0];
+}
+
 function processorParameters(stack: Stack): Record<string, unknown> {
   const config = destination(stack).Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration;
   const params = config.Processors[0].Parameters as Array<{ ParameterName: string; ParameterValue: unknown }>;
@@ -102,28 +119,49 @@ describe('defaults with a schema (Parquet)', () => {
     });
   });
 
-  test('appends newlines with the bundled Lambda: 0.7 MB buffer for 100-byte records, 60 s, 3 retries', () => {
+  test('runs no processor before the conversion: no Lambda, no processing configuration', () => {
     const { stack, delivery } = setUp();
-    expect(processorParameters(stack)).toEqual({
-      LambdaArn: stack.resolve(delivery.processorFunction!.functionArn),
-      RoleArn: stack.resolve(delivery.role.roleArn),
-      BufferSizeInMBs: '0.7',
-      BufferIntervalInSeconds: '60',
-      NumberOfRetries: '3',
-    });
-    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', MemorySize: 256, Timeout: 60 });
+    const d = destination(stack).Properties.ExtendedS3DestinationConfiguration;
+    expect(d.ProcessingConfiguration).toBeUndefined();
+    expect(delivery.processorFunction).toBeUndefined();
+    const functions = Template.fromStack(stack).findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(0);
+    // nor any permission to invoke one
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Array<{ Action: string | string[] }>);
+    expect(statements.flatMap((st) => ([] as string[]).concat(st.Action)).filter((a) => a.startsWith('lambda:'))).toEqual([]);
   });
 
   test('logs delivery errors to a KMS-encrypted log group kept one year, with a key-policy statement of its own', () => {
     const { stack, lake, delivery } = setUp();
     const d = destination(stack).Properties.ExtendedS3DestinationConfiguration;
     expect(d.CloudWatchLoggingOptions).toMatchObject({ Enabled: true, LogGroupName: stack.resolve(delivery.logGroup.logGroupName) });
-    const groups = Template.fromStack(stack).findResources('AWS::Logs::LogGroup', { Properties: { LogGroupName: Match.stringLikeRegexp('^/aws/kinesisfirehose/') } });
-    expect(Object.values(groups)).toHaveLength(1);
-    expect(Object.values(groups)[0].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: stack.resolve(lake.encryptionKey!.keyArn) });
+    const groups = logGroups(stack, '/aws/kinesisfirehose/');
+    expect(groups).toHaveLength(1);
+    expect(groups[0].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: stack.resolve(lake.encryptionKey!.keyArn) });
+    expect(groups[0].DeletionPolicy).toBe('Retain');
+    expect(delivery.logKey).toBe(lake.encryptionKey);
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: `AllowLogs${Names.uniqueId(delivery)}`, Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
     });
+  });
+
+  test('the log group is named anew with each creation of the stack, and the key policy names exactly that group', () => {
+    // A retained group with a fixed name would make re-creating a deleted stack fail on the
+    // group left behind. The name ends with the first part of the stack's UUID, which changes
+    // with every creation, and the key-policy condition is built from the same expression.
+    const { stack, delivery } = setUp();
+    const [group] = logGroups(stack, '/aws/kinesisfirehose/');
+    const name = group.Properties.LogGroupName;
+    expect(name['Fn::Join'][1][1]).toEqual(STACK_UUID_PREFIX);
+    expect(JSON.stringify(name)).toMatch(/^\{"Fn::Join":\["",\["\/aws\/kinesisfirehose\/[^"]*Delivery[^"]*-",\{"Fn::Select":\[0,\{"Fn::Split":\["-",\{"Fn::Select":\[2,\{"Fn::Split":\["\/",\{"Ref":"AWS::StackId"\}\]\}\]\}\]\}\]\}\]\]\}$/);
+    // the delivery's logGroup is that group
+    expect(Template.fromStack(stack).findResources('AWS::Logs::LogGroup')[stack.resolve(delivery.logGroup.logGroupName).Ref].Properties.LogGroupName).toEqual(name);
+    const statement = keyPolicyStatement(stack, `AllowLogs${Names.uniqueId(delivery)}`);
+    const condition = JSON.stringify(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']);
+    expect(condition).toContain(`:log-group:${name['Fn::Join'][1][0]}",${JSON.stringify(STACK_UUID_PREFIX)}`);
+    expect(condition).toContain('{"Ref":"AWS::StackId"}');
+    expect(condition).not.toContain('*');
   });
 
   test('the role trusts Firehose for this account only, and the stream waits for its policy', () => {
@@ -141,6 +179,35 @@ describe('defaults with a schema (Parquet)', () => {
 });
 
 describe('without a schema (JSON lines)', () => {
+  test('appends newlines with the bundled Lambda: 0.7 MB buffer for 100-byte records, 60 s, 3 retries', () => {
+    const { stack, delivery } = setUp({ parquet: false });
+    expect(processorParameters(stack)).toEqual({
+      LambdaArn: stack.resolve(delivery.processorFunction!.functionArn),
+      RoleArn: stack.resolve(delivery.role.roleArn),
+      BufferSizeInMBs: '0.7',
+      BufferIntervalInSeconds: '60',
+      NumberOfRetries: '3',
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', { Runtime: 'nodejs24.x', MemorySize: 256, Timeout: 60 });
+  });
+
+  test('the bundled function logs to its own KMS-encrypted group, retained, named anew with each creation of the stack', () => {
+    const { stack, lake, delivery } = setUp({ parquet: false });
+    const groups = logGroups(stack, '/aws/lambda/');
+    expect(groups).toHaveLength(1);
+    expect(groups[0].Properties).toMatchObject({ RetentionInDays: 365, KmsKeyId: stack.resolve(lake.encryptionKey!.keyArn) });
+    expect(groups[0].DeletionPolicy).toBe('Retain');
+    expect(groups[0].Properties.LogGroupName['Fn::Join'][1][1]).toEqual(STACK_UUID_PREFIX);
+    const t = Template.fromStack(stack);
+    const [groupId] = Object.entries(t.findResources('AWS::Logs::LogGroup')).find(([, g]) => g === groups[0] || JSON.stringify(g) === JSON.stringify(groups[0]))!;
+    const fn = Object.values(t.findResources('AWS::Lambda::Function'))[0];
+    expect(fn.Properties.LoggingConfig).toEqual({ LogGroup: { Ref: groupId } });
+    const statement = keyPolicyStatement(stack, 'AllowLogsNewlineTransformFunction5c1b3b3a');
+    expect(statement.Principal).toEqual({ Service: 'logs.eu-west-1.amazonaws.com' });
+    expect(JSON.stringify(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'])).toContain('/aws/lambda/');
+    expect(delivery.processorFunction).toBeDefined();
+  });
+
   test('delivers GZIP newline-delimited JSON, 64 MiB / 300 s, no conversion', () => {
     const { stack, delivery } = setUp({ parquet: false });
     const d = destination(stack).Properties.ExtendedS3DestinationConfiguration;
@@ -158,7 +225,7 @@ describe('without a schema (JSON lines)', () => {
 
 describe('newline strategies', () => {
   test('appendDelimiter uses Firehose\'s built-in processor and no Lambda', () => {
-    const { stack, delivery } = setUp({ props: { newline: NewlineStrategy.appendDelimiter() } });
+    const { stack, delivery } = setUp({ parquet: false, props: { newline: NewlineStrategy.appendDelimiter() } });
     const config = destination(stack).Properties.ExtendedS3DestinationConfiguration.ProcessingConfiguration;
     expect(config.Processors).toEqual([{ Type: 'AppendDelimiterToRecord', Parameters: [] }]);
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 0);
@@ -168,7 +235,7 @@ describe('newline strategies', () => {
   test('your Lambda is invoked, and the role may invoke it', () => {
     const stack = newStack();
     const fn = lambda.Function.fromFunctionArn(stack, 'Mine', 'arn:aws:lambda:eu-west-1:123456789012:function:my-transform');
-    const { delivery } = setUp({ stack, props: { newline: NewlineStrategy.lambdaFunction(fn) } });
+    const { delivery } = setUp({ stack, parquet: false, props: { newline: NewlineStrategy.lambdaFunction(fn) } });
     expect(processorParameters(stack).LambdaArn).toBe('arn:aws:lambda:eu-west-1:123456789012:function:my-transform');
     expect(delivery.processorFunction).toBe(fn);
     Template.fromStack(stack).resourceCountIs('AWS::Lambda::Function', 0);
@@ -181,9 +248,20 @@ describe('newline strategies', () => {
     });
   });
 
+  test('your Lambda runs before the Parquet conversion, for custom processing', () => {
+    const stack = newStack();
+    const fn = lambda.Function.fromFunctionArn(stack, 'Mine', 'arn:aws:lambda:eu-west-1:123456789012:function:my-enrichment');
+    const { delivery } = setUp({ stack, props: { newline: NewlineStrategy.lambdaFunction(fn) } });
+    const d = destination(stack).Properties.ExtendedS3DestinationConfiguration;
+    expect(d.DataFormatConversionConfiguration.Enabled).toBe(true);
+    expect(d.ProcessingConfiguration.Processors).toHaveLength(1);
+    expect(processorParameters(stack)).toMatchObject({ LambdaArn: 'arn:aws:lambda:eu-west-1:123456789012:function:my-enrichment', BufferSizeInMBs: '0.7' });
+    expect(delivery.processorFunction).toBe(fn);
+  });
+
   test('one bundled function per stack serves every delivery stream', () => {
     const stack = newStack();
-    const { ingest, lake } = setUp({ stack });
+    const { ingest, lake } = setUp({ stack, parquet: false });
     const other = new NewlineTransformFirehose(stack, 'Other', { stream: ingest.stream, bucket: lake.bucket, layout: lake.layout, tableName: 'orders' });
     const first = stack.node.findChild('Delivery') as NewlineTransformFirehose;
     expect(other.processorFunction).toBe(first.processorFunction);
@@ -195,6 +273,7 @@ describe('newline strategies', () => {
 describe('props', () => {
   test('buffering, backup buffering, processor buffering, retries and name', () => {
     const { stack } = setUp({
+      parquet: false,
       props: {
         bufferingInterval: Duration.seconds(900),
         bufferingSize: Size.mebibytes(64),
@@ -221,7 +300,7 @@ describe('props', () => {
     [Size.kibibytes(2), '3'],
     [Size.kibibytes(100), '3'],
   ])('sizes the processor buffer for records of %s', (smallestRecordSize, mb) => {
-    const { stack } = setUp({ props: { smallestRecordSize } });
+    const { stack } = setUp({ parquet: false, props: { smallestRecordSize } });
     expect(processorParameters(stack).BufferSizeInMBs).toBe(mb);
   });
 
@@ -246,11 +325,8 @@ describe('props', () => {
     const stack = newStack();
     const key = new kms.Key(stack, 'LogsKey', { enableKeyRotation: true });
     setUp({ stack, props: { logRetention: logs.RetentionDays.ONE_MONTH, encryptionKey: key } });
-    Template.fromStack(stack).hasResourceProperties('AWS::Logs::LogGroup', {
-      LogGroupName: Match.stringLikeRegexp('^/aws/kinesisfirehose/'),
-      RetentionInDays: 30,
-      KmsKeyId: stack.resolve(key.keyArn),
-    });
+    const [group] = logGroups(stack, '/aws/kinesisfirehose/');
+    expect(group.Properties).toMatchObject({ RetentionInDays: 30, KmsKeyId: stack.resolve(key.keyArn) });
   });
 
   test('defines a log key when the lake has none', () => {
@@ -284,19 +360,23 @@ describe('validation', () => {
     ['rawBackupBufferingSize 0.5 MiB', { rawBackupBufferingSize: Size.kibibytes(512) }, /rawBackupBufferingSize must be a whole number of MiB from 1 to 128, got 0.5 MiB/],
     ['rawBackupBufferingInterval 1000 s', { rawBackupBufferingInterval: Duration.seconds(1000) }, /rawBackupBufferingInterval must be a whole number of seconds from 0 to 900/],
     ['backup buffering without backup', { rawBackup: false, rawBackupBufferingSize: Size.mebibytes(5) }, /rawBackupBufferingSize needs rawBackup: true, got rawBackup: false/],
-    ['processorBufferSize 4 MB', { processorBufferSize: Size.mebibytes(4) }, /processorBufferSize must be from 0.2 to 3 MB, got 4 MB/],
-    ['processorBufferSize 0.1 MB', { processorBufferSize: Size.kibibytes(100) }, /processorBufferSize must be from 0.2 to 3 MB, got 0.1 MB/],
-    ['processorBufferSize too large for small records', { processorBufferSize: Size.mebibytes(3) }, /processorBufferSize 3 MB can exceed Lambda's 6 MB request limit with records of 100 bytes and their Kinesis metadata: use at most 0.7 MB/],
-    ['records too small for a Lambda', { smallestRecordSize: Size.bytes(10) }, /smallestRecordSize 10 bytes is too small for a Lambda processor.*use NewlineStrategy.appendDelimiter\(\)/],
-    ['records above the Kinesis limit', { smallestRecordSize: Size.mebibytes(2) }, /smallestRecordSize must be from 1 byte to 1 MiB/],
+    ['processorBufferSize 4 MB', { parquet: false, processorBufferSize: Size.mebibytes(4) }, /processorBufferSize must be from 0.2 to 3 MB, got 4 MB/],
+    ['processorBufferSize 0.1 MB', { parquet: false, processorBufferSize: Size.kibibytes(100) }, /processorBufferSize must be from 0.2 to 3 MB, got 0.1 MB/],
+    ['processorBufferSize too large for small records', { parquet: false, processorBufferSize: Size.mebibytes(3) }, /processorBufferSize 3 MB can exceed Lambda's 6 MB request limit with records of 100 bytes and their Kinesis metadata: use at most 0.7 MB/],
+    ['records too small for a Lambda', { parquet: false, smallestRecordSize: Size.bytes(10) }, /smallestRecordSize 10 bytes is too small for a Lambda processor.*use NewlineStrategy.appendDelimiter\(\)/],
+    ['records above the Kinesis limit', { parquet: false, smallestRecordSize: Size.mebibytes(2) }, /smallestRecordSize must be from 1 byte to 1 MiB/],
     ['processorBufferInterval 901 s', { processorBufferInterval: Duration.seconds(901) }, /processorBufferInterval must be a whole number of seconds from 0 to 900/],
     ['processorRetries 301', { processorRetries: 301 }, /processorRetries must be a whole number from 0 to 300, got 301/],
-    ['processor props with the built-in delimiter', { newline: NewlineStrategy.appendDelimiter(), processorBufferSize: Size.mebibytes(1) }, /processorBufferSize applies to a processor Lambda, got it with NewlineStrategy.appendDelimiter\(\)/],
+    ['processor props with the built-in delimiter', { parquet: false, newline: NewlineStrategy.appendDelimiter(), processorBufferSize: Size.mebibytes(1) }, /processorBufferSize applies to a processor Lambda, got it with NewlineStrategy.appendDelimiter\(\)/],
     ['timeZone Etc/UTC', { timeZone: TimeZone.ETC_UTC }, /timeZone must be an IANA time zone name Firehose accepts, got 'Etc\/UTC': use e.g. TimeZone.EUROPE_LONDON, or TimeZone.of\('UTC'\)/],
     ['timeZone EST', { timeZone: TimeZone.of('EST') }, /timeZone must be an IANA time zone name Firehose accepts, got 'EST'/],
     ['deliveryStreamName', { deliveryStreamName: 'has space' }, /deliveryStreamName must be 1 to 64 letters, digits, '_', '-' or '.', got 'has space'/],
-  ])('fails on %s', (_name, props, message) => {
-    expect(() => setUp({ props: props as Partial<NewlineTransformFirehoseProps> })).toThrow(message);
+    ['the bundled newline before Parquet', { newline: NewlineStrategy.bundledFunction() }, /newline NewlineStrategy.bundledFunction\(\) has no effect with table \(Parquet\): record format conversion reads each record's JSON itself, so a newline only adds a Lambda invocation and a failure mode; remove newline, or pass NewlineStrategy.lambdaFunction\(fn\)/],
+    ['the built-in delimiter before Parquet', { newline: NewlineStrategy.appendDelimiter() }, /newline NewlineStrategy.appendDelimiter\(\) has no effect with table \(Parquet\).*only adds a processing step/],
+    ['processor props with Parquet and no Lambda', { processorRetries: 1, smallestRecordSize: Size.bytes(500) }, /processorRetries applies to a processor Lambda, got it with Parquet delivery without a processor Lambda: remove processorRetries.*\n.*smallestRecordSize applies to a processor Lambda/s],
+  ])('fails on %s', (_name, given, message) => {
+    const { parquet, ...props } = given as Partial<NewlineTransformFirehoseProps> & { parquet?: boolean };
+    expect(() => setUp({ parquet, props })).toThrow(message);
   });
 
   test('fails on a table of another name', () => {

@@ -230,10 +230,24 @@ describe('props', () => {
     expect(lakeBucket(stack, lake).Properties.BucketName).toBe('my-lake.example-1');
   });
 
-  test('eventBridgeEnabled sends the bucket\'s events to EventBridge without a custom resource', () => {
+  test('eventBridgeEnabled sends the bucket\'s events to EventBridge through the one owner of its notification configuration', () => {
     const stack = newStack();
     const lake = new PartitionedParquetLake(stack, 'Lake', { eventBridgeEnabled: true });
-    expect(lakeBucket(stack, lake).Properties.NotificationConfiguration).toEqual({ EventBridgeConfiguration: { EventBridgeEnabled: true } });
+    // Not on the bucket itself: the notification custom resource owns the whole configuration.
+    expect(lakeBucket(stack, lake).Properties.NotificationConfiguration).toBeUndefined();
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('Custom::S3BucketNotifications', 1);
+    t.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: stack.resolve(lake.bucket.bucketName),
+      Managed: true,
+      NotificationConfiguration: { EventBridgeConfiguration: {}, QueueConfigurations: Match.absent() },
+    });
+  });
+
+  test('eventBridgeEnabled: false (the default) defines no notification configuration at all', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake', { eventBridgeEnabled: false });
+    expect(lakeBucket(stack, lake).Properties.NotificationConfiguration).toBeUndefined();
     Template.fromStack(stack).resourceCountIs('Custom::S3BucketNotifications', 0);
   });
 

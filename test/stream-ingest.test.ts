@@ -295,7 +295,6 @@ describe('grants', () => {
               'kinesis:GetRecords',
               'kinesis:GetShardIterator',
               'kinesis:ListShards',
-              'kinesis:SubscribeToShard',
             ],
             Effect: 'Allow',
             Resource: stack.resolve(ingest.stream.streamArn),
@@ -304,6 +303,46 @@ describe('grants', () => {
         ],
       },
     });
+  });
+
+  test('grantRead promises no enhanced fan-out: SubscribeToShard applies to consumers, not the stream', () => {
+    const stack = newStack();
+    const ingest = new StreamIngest(stack, 'Ingest');
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    ingest.grantRead(role);
+    expect(JSON.stringify(Template.fromStack(stack).findResources('AWS::IAM::Policy'))).not.toMatch(/SubscribeToShard|StreamConsumer/);
+  });
+
+  test('grantReadFanOut grants the stream actions on the stream and the consumer actions on the named consumer', () => {
+    const stack = newStack();
+    const ingest = new StreamIngest(stack, 'Ingest');
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    expect(ingest.grantReadFanOut(role, 'clicks-app').success).toBe(true);
+    const streamArn = stack.resolve(ingest.stream.streamArn);
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: [
+          {
+            Action: ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:RegisterStreamConsumer', 'kinesis:ListStreamConsumers'],
+            Effect: 'Allow',
+            Resource: streamArn,
+          },
+          {
+            Action: ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'],
+            Effect: 'Allow',
+            Resource: { 'Fn::Join': ['', [streamArn, '/consumer/clicks-app:*']] },
+          },
+          { Action: 'kms:Decrypt', Effect: 'Allow', Resource: stack.resolve(ingest.encryptionKey!.keyArn) },
+        ],
+      },
+    });
+  });
+
+  test.each(['', 'has space', 'x'.repeat(129), 'a/b'])('fails on the consumer name %j', (name) => {
+    const stack = newStack();
+    const ingest = new StreamIngest(stack, 'Ingest');
+    const role = new iam.Role(stack, 'Consumer', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    expect(() => ingest.grantReadFanOut(role, name)).toThrow(/StreamIngest at 'TestStack\/Ingest': consumerName of grantReadFanOut must be 1 to 128 letters, digits, '_', '-' or '.', got/);
   });
 
   test('with the AWS-managed key, grants name no key', () => {

@@ -1,7 +1,10 @@
-import { App, AppProps, ArnFormat, Size, Stack, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CfnResource, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
+import { REDACT_TRANSFORM_SOURCE } from './redact-transform';
 import {
   ColumnType,
   CrawledCatalog,
@@ -112,11 +115,12 @@ export function buildExampleApp(props: AppProps = {}): App {
   const dailyLake = new PartitionedParquetLake(readStack, 'Lake', { layout: PartitionLayout.daily() });
   new CrawledCatalog(readStack, 'Inferred', { bucket: dailyLake.bucket, layout: dailyLake.layout, tableName: 'sensor_readings' });
 
-  // 5. The delivery stage: one stream into the lake, one table per newline strategy and format.
+  // 5. The delivery stage: one table per newline strategy and format, each fed by its own stream
+  //    (a delivery stream reads every record of its stream, so tables that share a stream would
+  //    each receive every record, and their readers would share the stream's read throughput).
   const deliveryStack = new Stack(app, 'DeliveryExample', {
     description: 'cdk-serverless-data-lake example: Firehose delivery as Parquet and JSON lines, with each newline strategy',
   });
-  const ingest = new StreamIngest(deliveryStack, 'Ingest');
   const deliveryLake = new PartitionedParquetLake(deliveryStack, 'Lake');
   const events = new TableSchema([
     { name: 'event_id', type: ColumnType.STRING },
@@ -124,14 +128,17 @@ export function buildExampleApp(props: AppProps = {}): App {
     { name: 'amount', type: ColumnType.decimal(12, 2) },
   ]);
   const tables: Array<[string, string, TableSchema | undefined, NewlineStrategy | undefined]> = [
-    ['ParquetBundled', 'orders', events, undefined],
+    // Parquet: Firehose converts the JSON itself, no processor runs (the default with a schema).
+    ['Parquet', 'orders', events, undefined],
+    // JSON lines: the bundled newline Lambda (the default without a schema).
     ['JsonBundled', 'sensor_readings', undefined, undefined],
-    ['ParquetNative', 'payments', events, NewlineStrategy.appendDelimiter()],
-    ['JsonYours', 'audit_log', undefined, NewlineStrategy.lambdaFunction(
-      lambda.Function.fromFunctionArn(deliveryStack, 'YourTransform', deliveryStack.formatArn({ service: 'lambda', resource: 'function', resourceName: 'your-transform', arnFormat: ArnFormat.COLON_RESOURCE_NAME })),
-    )],
+    // JSON lines: Firehose's own delimiter, no Lambda.
+    ['JsonNative', 'payments', undefined, NewlineStrategy.appendDelimiter()],
+    // JSON lines: your own processor, here one that redacts fields before they reach the lake.
+    ['JsonYours', 'audit_log', undefined, NewlineStrategy.lambdaFunction(redactingTransform(deliveryStack, 'RedactTransform', ['password', 'card_number']))],
   ];
   for (const [id, tableName, schema, newline] of tables) {
+    const ingest = new StreamIngest(deliveryStack, `${id}Ingest`);
     const catalog = new CrawledCatalog(deliveryStack, `${id}Catalog`, { bucket: deliveryLake.bucket, layout: deliveryLake.layout, tableName, schema });
     new NewlineTransformFirehose(deliveryStack, `${id}Delivery`, {
       stream: ingest.stream,
@@ -143,12 +150,33 @@ export function buildExampleApp(props: AppProps = {}): App {
     });
   }
 
-  // The Firehose L2 adds a region-to-CIDR mapping to every stack with a delivery stream; only
-  // delivery into a VPC reads it, so CloudFormation validation reports it unused.
-  Validations.of(deliveryStack).acknowledge({
-    id: 'CloudFormation-Validate::W7001',
-    reason: 'aws-cdk-lib\'s Firehose construct adds the awscdkawskinesisfirehoseCidrBlocks mapping for VPC destinations; S3 delivery does not read it',
-  });
-
   return app;
+}
+
+/**
+ * A Firehose processor of the app's own (see `redact-transform.ts`): its own role, which may
+ * write to its own log group only, and a log group kept for a month.
+ */
+function redactingTransform(scope: Construct, id: string, fields: string[]): lambda.IFunction {
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, { retention: logs.RetentionDays.ONE_MONTH });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'Example Firehose processor: writes its own logs, nothing else',
+  });
+  role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${Stack.of(scope).getLogicalId(logGroup.node.defaultChild as CfnResource)}.Arn>]`,
+    reason: 'The function writes to the streams of its own log group only; Lambda names them at run time',
+  });
+  return new lambda.Function(scope, id, {
+    description: 'Example Firehose processor: drops the redacted fields, one JSON object per line',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline(REDACT_TRANSFORM_SOURCE),
+    environment: { REDACTED_FIELDS: fields.join(',') },
+    memorySize: 256,
+    timeout: Duration.minutes(1),
+    role,
+    logGroup,
+  });
 }

@@ -1,4 +1,5 @@
 import { Annotations, ArnFormat, Duration, Names, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -12,11 +13,14 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { PartitionRegistrarFunction } from './partition-registrar-function';
+import { REGISTRAR_METRICS, REGISTRAR_NAMESPACE } from './registrar-metrics';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
+import { acknowledgeNotificationsHandler, sendsToEventBridge } from '../private/bucket-notifications';
 import { throwIfAny } from '../private/errors';
 import { glueTableArns } from '../private/glue-arns';
 import { glueCronProblems } from '../private/glue-cron';
+import { encryptedLogGroup } from '../private/log-groups';
 import { allowLogsToUseKey } from '../private/logs-key';
 import { nameProblem, tableNameProblems } from '../private/names';
 import { grantTableRead } from '../private/table-grants';
@@ -85,6 +89,57 @@ export class RecrawlPolicy {
 }
 
 /**
+ * What a crawler does when the data's schema differs from the table's in the catalog
+ * (`SchemaChangePolicy.UpdateBehavior`).
+ *
+ * @see https://docs.aws.amazon.com/glue/latest/dg/crawler-schema-changes-prevent.html
+ */
+export class SchemaUpdateBehavior {
+  /** Log the change and leave the table as it is (`LOG`). */
+  public static readonly LOG = new SchemaUpdateBehavior('LOG');
+
+  /**
+   * Update the table's definition in the catalog from the data (`UPDATE_IN_DATABASE`): new
+   * columns appear, changed types change. Only for a table the crawler owns (no `schema`).
+   */
+  public static readonly UPDATE_IN_DATABASE = new SchemaUpdateBehavior('UPDATE_IN_DATABASE');
+
+  /** The Glue value. */
+  public readonly value: string;
+
+  private constructor(value: string) {
+    this.value = value;
+  }
+}
+
+/**
+ * What a crawler does when a table's or partition's objects are gone
+ * (`SchemaChangePolicy.DeleteBehavior`).
+ *
+ * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-glue-crawler-schemachangepolicy.html
+ */
+export class SchemaDeleteBehavior {
+  /** Log that the table or partition no longer exists, change nothing (`LOG`). */
+  public static readonly LOG = new SchemaDeleteBehavior('LOG');
+
+  /** Mark a table whose data is gone as deprecated, with a timestamp, and keep it (`DEPRECATE_IN_DATABASE`). */
+  public static readonly DEPRECATE_IN_DATABASE = new SchemaDeleteBehavior('DEPRECATE_IN_DATABASE');
+
+  /**
+   * Delete tables and partitions whose data is gone from the catalog (`DELETE_FROM_DATABASE`):
+   * e.g. partitions an S3 lifecycle rule expired. Only for a table the crawler owns.
+   */
+  public static readonly DELETE_FROM_DATABASE = new SchemaDeleteBehavior('DELETE_FROM_DATABASE');
+
+  /** The Glue value. */
+  public readonly value: string;
+
+  private constructor(value: string) {
+    this.value = value;
+  }
+}
+
+/**
  * Options of crawler-based partition discovery.
  */
 export interface CrawlerDiscoveryOptions {
@@ -101,6 +156,27 @@ export interface CrawlerDiscoveryOptions {
    * @default RecrawlPolicy.NEW_FOLDERS_ONLY
    */
   readonly recrawlPolicy?: RecrawlPolicy;
+
+  /**
+   * What the crawler does when the data's schema differs from the table's (schema evolution).
+   *
+   * Must be `LOG` with a declared `schema` (the crawler must not rewrite a table CloudFormation
+   * owns) and with `RecrawlPolicy.NEW_FOLDERS_ONLY` (Glue forces LOG/LOG on incremental crawls).
+   *
+   * @default - `SchemaUpdateBehavior.LOG` with a `schema` or `RecrawlPolicy.NEW_FOLDERS_ONLY`; otherwise `SchemaUpdateBehavior.UPDATE_IN_DATABASE` (the crawler owns the table it created)
+   */
+  readonly schemaUpdateBehavior?: SchemaUpdateBehavior;
+
+  /**
+   * What the crawler does when a table's or partition's objects are gone.
+   *
+   * Must be `LOG` with a declared `schema` (the crawler must not deprecate or delete a table
+   * CloudFormation owns) and with `RecrawlPolicy.NEW_FOLDERS_ONLY` (Glue forces LOG/LOG on
+   * incremental crawls).
+   *
+   * @default SchemaDeleteBehavior.LOG
+   */
+  readonly schemaDeleteBehavior?: SchemaDeleteBehavior;
 }
 
 /**
@@ -202,9 +278,11 @@ export interface CrawledCatalogProps {
   readonly partitionDiscovery?: PartitionDiscovery;
 
   /**
-   * The KMS key that encrypts the crawler's CloudWatch logs and Glue's S3 writes (through a
-   * Glue security configuration). A statement letting CloudWatch Logs use it is added to its
-   * key policy when the key is defined in this app. Only with crawler discovery.
+   * The KMS key that encrypts the logs of what keeps the partitions: with crawler discovery, the
+   * crawler's CloudWatch logs and Glue's S3 writes (through a Glue security configuration); with
+   * event-driven registration, the registration function's log group. A statement letting
+   * CloudWatch Logs use it is added to its key policy when the key is defined in this app. Not
+   * with partition projection, which runs nothing.
    *
    * @default - the lake bucket's key when it has one, else a key is defined
    */
@@ -311,9 +389,9 @@ export class CrawledCatalog extends Construct {
   public readonly registrationFunction?: lambda.IFunction;
 
   /**
-   * The key that encrypts the crawler's logs.
+   * The key that encrypts the crawler's logs, or the registration function's.
    *
-   * @default - none unless partitions are discovered by a crawler
+   * @default - none with partition projection
    */
   public readonly encryptionKey?: kms.IKey;
 
@@ -340,13 +418,19 @@ export class CrawledCatalog extends Construct {
         `partitionDiscovery ${choice} needs a schema, got none: declare schema (schema-first), or use PartitionDiscovery.crawler() so the crawler creates the table from the data`,
       );
     }
-    if (props.encryptionKey !== undefined && discovery._kind !== 'CRAWLER') {
+    if (props.encryptionKey !== undefined && discovery._kind === 'PROJECTION') {
       problems.push(
-        'encryptionKey encrypts the crawler\'s logs, got it without a crawler: remove encryptionKey, or choose PartitionDiscovery.crawler()',
+        'encryptionKey encrypts the logs of the crawler or the registration function, got it with PartitionDiscovery.projection(), which runs neither: remove encryptionKey, or choose PartitionDiscovery.crawler() or PartitionDiscovery.eventDriven()',
       );
     }
     if (discovery._kind === 'CRAWLER' && discovery._crawler.schedule !== undefined && !Token.isUnresolved(discovery._crawler.schedule)) {
       problems.push(...glueCronProblems('partitionDiscovery schedule', discovery._crawler.schedule));
+    }
+    if (discovery._kind === 'CRAWLER') problems.push(...schemaChangeProblems(discovery._crawler, schemaFirst));
+    if (!schemaFirst && props.tableDescription !== undefined) {
+      problems.push(
+        'tableDescription describes the table this construct declares, got it without schema, where the crawler creates the table and its description is never set: remove tableDescription, or declare schema so this construct owns the table',
+      );
     }
     throwIfAny(this, problems);
 
@@ -393,11 +477,6 @@ export class CrawledCatalog extends Construct {
       });
       if (cfnDatabase) table.node.addDependency(cfnDatabase);
       this.table = table;
-    } else if (props.tableDescription !== undefined) {
-      Annotations.of(this).addWarningV2(
-        'cdk-serverless-data-lake:CrawledCatalog.tableDescriptionIgnored',
-        'tableDescription is ignored in schema-on-read mode: the crawler creates the table; declare schema to own the table and its description',
-      );
     }
 
     if (discovery._kind === 'CRAWLER') {
@@ -410,11 +489,12 @@ export class CrawledCatalog extends Construct {
       this.eventQueue = crawled.queue;
       this.deadLetterQueue = crawled.dlq;
     } else if (discovery._kind === 'EVENTS') {
-      const registered = this.defineRegistration(databaseName);
+      const registered = this.defineRegistration(databaseName, props.encryptionKey);
       if (cfnDatabase) registered.fn.node.addDependency(cfnDatabase);
       if (this.table) registered.fn.node.addDependency(this.table);
       this.registrationFunction = registered.fn;
       this.deadLetterQueue = registered.dlq;
+      this.encryptionKey = registered.key;
     }
   }
 
@@ -450,6 +530,67 @@ export class CrawledCatalog extends Construct {
       resourceArns: [this.catalogArn, this.databaseArn, this.tableArn],
     });
     return catalog.combine(grantTableRead(this.bucket, this.layout, this.tableName, grantee));
+  }
+
+  /**
+   * Partitions the event-driven registration created in the catalog (sum over the period).
+   *
+   * Published by the registration function (embedded metric format, namespace
+   * `cdk-serverless-data-lake/PartitionRegistration`, dimensions `Database` and `Table`); only
+   * with `PartitionDiscovery.eventDriven()`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricPartitionsRegistered(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registrarMetric('metricPartitionsRegistered', REGISTRAR_METRICS.partitionsRegistered, props);
+  }
+
+  /**
+   * Objects under the table's data prefix whose keys do not parse against the layout (sum over
+   * the period). Each fails its invocation, which is retried and then dead-lettered: any value
+   * above zero means a writer and the layout disagree. Only with `PartitionDiscovery.eventDriven()`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricUnparsableObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registrarMetric('metricUnparsableObjects', REGISTRAR_METRICS.unparsableObjects, props);
+  }
+
+  /**
+   * Partitions Glue did not create, other than those that already existed (sum over the
+   * period). Each fails its invocation, which is retried and then dead-lettered. Only with
+   * `PartitionDiscovery.eventDriven()`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricRegistrationFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registrarMetric('metricRegistrationFailures', REGISTRAR_METRICS.registrationFailures, props);
+  }
+
+  /**
+   * Objects the registration skipped as not data of the table: another bucket or prefix, a folder
+   * key or a folder marker (sum over the period). Only with `PartitionDiscovery.eventDriven()`.
+   *
+   * @default - sum over 5 minutes
+   */
+  public metricIgnoredObjects(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.registrarMetric('metricIgnoredObjects', REGISTRAR_METRICS.ignoredObjects, props);
+  }
+
+  private registrarMetric(method: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    if (this.registrationFunction === undefined) {
+      throwIfAny(this, [
+        `${method}() needs partitionDiscovery PartitionDiscovery.eventDriven(), got ${this.partitionDiscovery._kind === 'CRAWLER' ? 'PartitionDiscovery.crawler()' : 'PartitionDiscovery.projection()'}, which registers no partitions by event: use the crawler's or Athena's own metrics, or choose eventDriven()`,
+      ]);
+    }
+    return new cloudwatch.Metric({
+      namespace: REGISTRAR_NAMESPACE,
+      metricName,
+      dimensionsMap: { Database: this.databaseName, Table: this.tableName },
+      statistic: cloudwatch.Stats.SUM,
+      period: Duration.minutes(5),
+      ...props,
+    });
   }
 
   private defineCrawler(options: CrawlerDiscoveryOptions, schemaFirst: boolean, databaseName: string, givenKey?: kms.IKey) {
@@ -526,26 +667,13 @@ export class CrawledCatalog extends Construct {
         retentionPeriod: Duration.days(14),
         deadLetterQueue: { queue: dlq, maxReceiveCount: 5 },
       });
-      // CDK's notification custom resource replaces the bucket's whole notification
-      // configuration: keep EventBridge delivery in it when the lake has it turned on, or
-      // event-driven registration of other tables would silently stop.
-      const cfnBucket = this.bucket.node.defaultChild;
-      if (this.bucket instanceof s3.Bucket && cfnBucket instanceof s3.CfnBucket && eventBridgeEnabled(cfnBucket)) {
-        this.bucket.enableEventBridgeNotification();
-      }
+      // aws-cdk-lib's notification custom resource owns the bucket's notification
+      // configuration; EventBridge delivery, when the lake has it, is in the same resource, so
+      // adding or removing this queue leaves it in place (private/bucket-notifications.ts).
       this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(queue), {
         prefix: this.layout.tableRoot(this.tableName),
       });
-      // aws-cdk-lib wires bucket notifications through its own singleton custom resource, whose
-      // role uses the AWS-managed basic execution policy. It is CDK's construct, not ours.
-      const handler = stack.node.tryFindChild('BucketNotificationsHandler050a0587b7544547bf325f094a3db834');
-      if (handler) {
-        acknowledge(
-          handler,
-          'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-          'aws-cdk-lib\'s bucket-notification custom resource (used for the crawler\'s S3 event queue) only writes its own logs with this AWS-managed policy',
-        );
-      }
+      acknowledgeNotificationsHandler(this);
       for (const q of [queue, dlq]) {
         role.addToPrincipalPolicy(
           new iam.PolicyStatement({
@@ -557,11 +685,11 @@ export class CrawledCatalog extends Construct {
     }
 
     const tableLocation = this.tableLocation();
-    // A crawler over a table this construct owns must not rewrite it: LOG/LOG, and partitions
-    // inherit the table's SerDe and formats. Without a schema the crawler owns the table and
-    // may evolve it, except that Glue allows only LOG/LOG with CRAWL_NEW_FOLDERS_ONLY.
-    // https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html
-    const evolve = !schemaFirst && recrawl !== RecrawlPolicy.NEW_FOLDERS_ONLY;
+    // A crawler over a table this construct owns must not rewrite it: LOG/LOG (validated), and
+    // partitions inherit the table's SerDe and formats. Without a schema the crawler owns the
+    // table and may evolve it, except that Glue allows only LOG/LOG with CRAWL_NEW_FOLDERS_ONLY.
+    // https://docs.aws.amazon.com/glue/latest/dg/incremental-crawls.html
+    const { update, remove } = schemaChangePolicy(options, schemaFirst);
     const crawler = new glue.CfnCrawler(this, 'Crawler', {
       description: `Discovers partitions of ${databaseName}.${this.tableName} (${this.node.path})`,
       role: role.roleArn,
@@ -577,7 +705,7 @@ export class CrawledCatalog extends Construct {
       },
       schedule: { scheduleExpression: options.schedule ?? this.layout.crawlerSchedule() },
       recrawlPolicy: { recrawlBehavior: recrawl.recrawlBehavior },
-      schemaChangePolicy: { updateBehavior: evolve ? 'UPDATE_IN_DATABASE' : 'LOG', deleteBehavior: 'LOG' },
+      schemaChangePolicy: { updateBehavior: update.value, deleteBehavior: remove.value },
       configuration: JSON.stringify({
         Version: 1.0,
         CrawlerOutput: { Partitions: { AddOrUpdateBehavior: 'InheritFromTable' } },
@@ -594,8 +722,12 @@ export class CrawledCatalog extends Construct {
     return { crawler, role, key, queue, dlq };
   }
 
-  private defineRegistration(databaseName: string) {
+  private defineRegistration(databaseName: string, givenKey?: kms.IKey) {
     const stack = Stack.of(this);
+    const key = givenKey ?? this.bucket.encryptionKey ?? new kms.Key(this, 'Key', {
+      description: `Encrypts the partition registration logs of ${this.node.path}`,
+      enableKeyRotation: true,
+    });
     const dlq = new sqs.Queue(this, 'RegistrationDeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
@@ -603,7 +735,15 @@ export class CrawledCatalog extends Construct {
     });
     acknowledge(dlq, 'AwsSolutions-SQS3', 'This queue is the dead-letter queue of the partition registration: it keeps the events that failed every retry');
 
-    const logGroup = new logs.LogGroup(this, 'RegistrationLogs', { retention: logs.RetentionDays.ONE_YEAR });
+    // Encrypted, retained, and named anew with each creation of the stack (private/log-groups.ts).
+    const { logGroup } = encryptedLogGroup(this, 'RegistrationLogs', {
+      prefix: '/aws/lambda/',
+      name: `${Names.uniqueResourceName(this, { maxLength: 200, separator: '-' })}-registrar`,
+      key,
+      retention: logs.RetentionDays.ONE_YEAR,
+      sid: `AllowLogs${Names.uniqueId(this)}Registrar`.slice(0, 100),
+      warningId: 'cdk-serverless-data-lake:CrawledCatalog.keyPolicy',
+    });
     const role = new iam.Role(this, 'RegistrationRole', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `Partition registration of ${this.node.path}: registers partitions of one table`,
@@ -657,27 +797,52 @@ export class CrawledCatalog extends Construct {
     });
 
     // Event-driven registration needs the bucket to send its events to EventBridge.
-    const cfnBucket = this.bucket.node.defaultChild;
-    if (cfnBucket instanceof s3.CfnBucket) {
-      if (!eventBridgeEnabled(cfnBucket)) {
-        throwIfAny(this, [
-          'partitionDiscovery PartitionDiscovery.eventDriven() needs EventBridge notifications on the lake bucket, got a bucket without them: set eventBridgeEnabled: true on the PartitionedParquetLake (or eventBridgeEnabled on your bucket)',
-        ]);
-      }
-    } else {
+    const sends = sendsToEventBridge(this.bucket);
+    if (sends === false) {
+      throwIfAny(this, [
+        'partitionDiscovery PartitionDiscovery.eventDriven() needs EventBridge notifications on the lake bucket, got a bucket without them: set eventBridgeEnabled: true on the PartitionedParquetLake (or eventBridgeEnabled on your bucket)',
+      ]);
+    } else if (sends === undefined) {
       Annotations.of(this).addWarningV2(
         'cdk-serverless-data-lake:CrawledCatalog.eventBridge',
         'partition registration listens to EventBridge: make sure the imported lake bucket has EventBridge notifications turned on, or no partition is registered',
       );
     }
-    return { fn: fn as lambda.IFunction, dlq };
+    return { fn: fn as lambda.IFunction, dlq, key };
   }
 }
 
-/** Whether a bucket defined in the app sends its events to EventBridge. */
-function eventBridgeEnabled(cfnBucket: s3.CfnBucket): boolean {
-  const config = Stack.of(cfnBucket).resolve(cfnBucket.notificationConfiguration) as
-    | { eventBridgeConfiguration?: { eventBridgeEnabled?: boolean } }
-    | undefined;
-  return config?.eventBridgeConfiguration?.eventBridgeEnabled === true;
+/** The schema-change policy of a crawler: the given choices, or the defaults documented on the options. */
+function schemaChangePolicy(options: CrawlerDiscoveryOptions, schemaFirst: boolean): { update: SchemaUpdateBehavior; remove: SchemaDeleteBehavior } {
+  const recrawl = options.recrawlPolicy ?? RecrawlPolicy.NEW_FOLDERS_ONLY;
+  const evolve = !schemaFirst && recrawl !== RecrawlPolicy.NEW_FOLDERS_ONLY;
+  return {
+    update: options.schemaUpdateBehavior ?? (evolve ? SchemaUpdateBehavior.UPDATE_IN_DATABASE : SchemaUpdateBehavior.LOG),
+    remove: options.schemaDeleteBehavior ?? SchemaDeleteBehavior.LOG,
+  };
+}
+
+/** The schema-change choices Glue refuses, or that would let a crawler rewrite a declared table. */
+function schemaChangeProblems(options: CrawlerDiscoveryOptions, schemaFirst: boolean): string[] {
+  const problems: string[] = [];
+  const recrawl = options.recrawlPolicy ?? RecrawlPolicy.NEW_FOLDERS_ONLY;
+  const { update, remove } = schemaChangePolicy(options, schemaFirst);
+  const recrawlShown = options.recrawlPolicy === undefined ? 'RecrawlPolicy.NEW_FOLDERS_ONLY (the default)' : 'RecrawlPolicy.NEW_FOLDERS_ONLY';
+  if (schemaFirst) {
+    if (update !== SchemaUpdateBehavior.LOG) {
+      problems.push(
+        `partitionDiscovery schemaUpdateBehavior SchemaUpdateBehavior.${update.value} would let the crawler rewrite the table this construct declares from schema (CloudFormation would no longer describe it, and the next deploy would revert it): use SchemaUpdateBehavior.LOG, or drop schema so the crawler owns the table`,
+      );
+    }
+    if (remove !== SchemaDeleteBehavior.LOG) {
+      problems.push(
+        `partitionDiscovery schemaDeleteBehavior SchemaDeleteBehavior.${remove.value} would let the crawler ${remove === SchemaDeleteBehavior.DELETE_FROM_DATABASE ? 'delete' : 'deprecate'} the table this construct declares from schema when its objects are gone (e.g. expired by a lifecycle rule): use SchemaDeleteBehavior.LOG, or drop schema so the crawler owns the table`,
+      );
+    }
+  } else if (recrawl === RecrawlPolicy.NEW_FOLDERS_ONLY && (update !== SchemaUpdateBehavior.LOG || remove !== SchemaDeleteBehavior.LOG)) {
+    problems.push(
+      `partitionDiscovery schemaUpdateBehavior/schemaDeleteBehavior must both be LOG with recrawlPolicy ${recrawlShown}, got ${update.value}/${remove.value}: Glue forces LOG/LOG on incremental crawls; use RecrawlPolicy.EVERYTHING or RecrawlPolicy.S3_EVENTS to evolve the table, or LOG/LOG to crawl new folders only`,
+    );
+  }
+  return problems;
 }

@@ -1,6 +1,7 @@
 // eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the handler asset, never loaded by the library; the Lambda runtime provides the SDK
 import { BatchCreatePartitionCommand, GetTableCommand, GlueClient, PartitionInput, StorageDescriptor } from '@aws-sdk/client-glue';
 import type { EventBridgeEvent, S3Event, S3EventRecord, S3ObjectCreatedNotificationEvent, SQSEvent } from 'aws-lambda';
+import { REGISTRAR_DIMENSIONS, REGISTRAR_METRICS, REGISTRAR_NAMESPACE } from './registrar-metrics';
 
 /**
  * Event-driven partition registration for the Glue Data Catalog.
@@ -30,8 +31,13 @@ export interface RegistrarConfig {
 /** An object named by an event. */
 export interface S3ObjectRef {
   readonly bucket: string;
-  /** The object key, URL-decoded. */
+  /** The object key: URL-decoded for an S3 notification, as given for an EventBridge event. */
   readonly key: string;
+  /**
+   * Other readings of the key, tried in order when `key` does not parse: an EventBridge key
+   * URL-decoded (`+` a space, `%3D` an `=`), as AWS's own Powertools reads it.
+   */
+  readonly alternativeKeys?: string[];
 }
 
 /** What one call of {@link registerPartitions} did. */
@@ -40,8 +46,27 @@ export interface RegistrationResult {
   readonly registered: number;
   /** Partitions that were already in the catalog (Glue `AlreadyExistsException`). */
   readonly alreadyExisted: number;
-  /** `s3://bucket/key` of every object that names no partition of the table. */
+  /**
+   * `s3://bucket/key` of every object that is not data of the table: another bucket, a key
+   * outside the table's data prefix, a folder key or a folder marker.
+   */
   readonly ignored: string[];
+}
+
+/**
+ * Raised when objects under the table's data prefix have keys that do not parse against the
+ * layout: the partitions of every other object are registered first, then the invocation fails,
+ * so Lambda retries it and finally hands it to its failure destination.
+ */
+export class UnparsableObjectsError extends Error {
+  public constructor(public readonly table: string, public readonly objects: string[], public readonly result: RegistrationResult) {
+    super(
+      `${objects.length} object(s) under the data prefix of ${table} have keys that do not parse against the partition layout, so their partitions cannot be registered: `
+      + `${objects.slice(0, MAX_FAILURES_IN_MESSAGE).join(', ')}${objects.length > MAX_FAILURES_IN_MESSAGE ? ` … and ${objects.length - MAX_FAILURES_IN_MESSAGE} more` : ''}`
+      + ` (registered ${result.registered}, already existed ${result.alreadyExisted}); the writer and the layout disagree: write keys as the layout's dataPrefix() gives them`,
+    );
+    this.name = 'UnparsableObjectsError';
+  }
 }
 
 /** Receives one JSON log line. */
@@ -174,10 +199,12 @@ export function partitionLocation(config: RegistrarConfig, values: string[]): st
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The objects named by an event, with keys URL-decoded.
+ * The objects named by an event.
  *
- * Accepts an EventBridge `Object Created` event from S3 (keys are not URL-encoded), an S3
- * event notification (keys are URL-encoded, `+` is a space), and an SQS event whose bodies
+ * Accepts an EventBridge `Object Created` event from S3 (its key is taken as given, with the
+ * URL-decoded reading as an alternative: S3 documents no encoding for it, and AWS's Powertools
+ * decodes it, so both are accepted), an S3 event notification (keys are URL-encoded, `+` is a
+ * space: decoded), and an SQS event whose bodies
  * are either of those. S3 test events (`s3:TestEvent`) and S3 records of other event types
  * (e.g. `ObjectRemoved:*`) name no new object and give nothing. Any other shape throws, so
  * the event goes to Lambda's retries and then its failure destination.
@@ -221,9 +248,19 @@ function objectsFromMessage(message: unknown, what: string): S3ObjectRef[] {
     if (typeof bucket !== 'string' || typeof key !== 'string') {
       throw new Error(`${what} is an EventBridge 'Object Created' event without detail.bucket.name or detail.object.key: ${truncate(JSON.stringify(message))}`);
     }
-    return [{ bucket, key }];
+    const decoded = tryDecodeKey(key);
+    return [decoded !== undefined && decoded !== key ? { bucket, key, alternativeKeys: [decoded] } : { bucket, key }];
   }
   throw unsupported(message, what);
+}
+
+/** `key` URL-decoded (`+` a space), or `undefined` when it is not validly URL-encoded. */
+function tryDecodeKey(key: string): string | undefined {
+  try {
+    return decodeURIComponent(key.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }
 
 /** S3 event notifications URL-encode the key and write a space as `+`. */
@@ -267,53 +304,131 @@ export function resetTableCache(): void {
 }
 
 /**
- * Registers the partitions of the given objects, idempotently.
+ * Registers the partitions of the given objects, idempotently, and publishes what it did as
+ * metrics (see `registrar-metrics.ts`).
  *
- * Objects of another bucket or outside the layout are skipped and listed in `ignored`.
- * Partitions are deduplicated, given the table's storage descriptor (read once per execution
- * environment) with their own location, and created with `BatchCreatePartition` in batches of
- * at most 100. Entries that already exist count as `alreadyExisted`. Any other entry error or
- * failed call is thrown after every batch was tried, naming each failed partition and its
- * Glue error, so Lambda retries the event and then hands it to its failure destination.
- * Throttling is retried by the SDK client's retry strategy.
+ * Objects of another bucket, outside the table's data prefix, folder keys and folder markers are
+ * not data of the table: skipped and listed in `ignored`. Each other object's key (or, failing
+ * that, an alternative reading of it) must parse against the layout; partitions are deduplicated,
+ * given the table's storage descriptor (read once per execution environment) with their own
+ * location, and created with `BatchCreatePartition` in batches of at most 100. Entries that
+ * already exist count as `alreadyExisted`. Any other entry error or failed call is thrown after
+ * every batch was tried, naming each failed partition and its Glue error; a key under the data
+ * prefix that parses in no reading is thrown as {@link UnparsableObjectsError} after the others
+ * are registered. Either way Lambda retries the event and then hands it to its failure
+ * destination. Throttling is retried by the SDK client's retry strategy.
  */
 export async function registerPartitions(
   glue: GlueClient,
   config: RegistrarConfig,
   objects: S3ObjectRef[],
   log: LogLine = console.log,
+  emitMetrics: LogLine = writeMetricsLine,
 ): Promise<RegistrationResult> {
   const table = `${config.databaseName}.${config.tableName}`;
   const ignored: string[] = [];
+  const unparsable: string[] = [];
   const partitions = new Map<string, string[]>();
+  const counts = { registered: 0, alreadyExisted: 0, failed: 0 };
 
-  for (const object of objects) {
-    const uri = `s3://${object.bucket}/${object.key}`;
-    const values = object.bucket === config.bucketName ? parsePartition(config, object.key) : undefined;
-    if (values === undefined) {
-      ignored.push(uri);
-      const reason = object.bucket === config.bucketName
-        ? `outside the partition layout ${config.dataPrefix}${config.partitionKeys.map((k) => `${k}=…/`).join('')}<file>`
-        : `another bucket than ${config.bucketName}`;
-      writeLog(log, 'WARN', 'object ignored', { table, object: uri, reason });
-      continue;
+  try {
+    for (const object of objects) {
+      const uri = `s3://${object.bucket}/${object.key}`;
+      const outcome = classify(config, object);
+      if (outcome.kind === 'partition') {
+        partitions.set(JSON.stringify(outcome.values), outcome.values);
+      } else if (outcome.kind === 'ignored') {
+        ignored.push(uri);
+        writeLog(log, 'WARN', 'object ignored', { table, object: uri, reason: outcome.reason });
+      } else {
+        unparsable.push(uri);
+        writeLog(log, 'ERROR', 'object key does not parse', { table, object: uri, layout: layoutPattern(config) });
+      }
     }
-    partitions.set(JSON.stringify(values), values);
-  }
 
-  if (partitions.size === 0) {
-    writeLog(log, 'INFO', 'no partitions to register', { table, objects: objects.length, ignored: ignored.length });
-    return { registered: 0, alreadyExisted: 0, ignored };
-  }
+    if (partitions.size > 0) {
+      await createPartitions(glue, config, [...partitions.values()], counts, log);
+      writeLog(log, 'INFO', 'partitions registered', { table, registered: counts.registered, alreadyExisted: counts.alreadyExisted, ignored: ignored.length });
+    } else if (unparsable.length === 0) {
+      writeLog(log, 'INFO', 'no partitions to register', { table, objects: objects.length, ignored: ignored.length });
+    }
 
-  const { storageDescriptor } = await readTable(glue, config);
-  const inputs: PartitionInput[] = [...partitions.values()].map((values) => ({
-    Values: values,
-    StorageDescriptor: { ...storageDescriptor, Location: partitionLocation(config, values) },
+    const result: RegistrationResult = { registered: counts.registered, alreadyExisted: counts.alreadyExisted, ignored };
+    if (unparsable.length > 0) {
+      throw new UnparsableObjectsError(table, unparsable, result);
+    }
+    return result;
+  } finally {
+    emitMetrics(metricsLine(config, {
+      [REGISTRAR_METRICS.partitionsRegistered]: counts.registered,
+      [REGISTRAR_METRICS.unparsableObjects]: unparsable.length,
+      [REGISTRAR_METRICS.registrationFailures]: counts.failed,
+      [REGISTRAR_METRICS.ignoredObjects]: ignored.length,
+    }));
+  }
+}
+
+type Outcome = { kind: 'partition'; values: string[] } | { kind: 'ignored'; reason: string } | { kind: 'unparsable' };
+
+/** What an object is to the table: a partition's data, not the table's data, or a key that should parse and does not. */
+function classify(config: RegistrarConfig, object: S3ObjectRef): Outcome {
+  if (object.bucket !== config.bucketName) {
+    return { kind: 'ignored', reason: `another bucket than ${config.bucketName}` };
+  }
+  const readings = [object.key, ...(object.alternativeKeys ?? [])];
+  for (const key of readings) {
+    const values = parsePartition(config, key);
+    if (values !== undefined) {
+      return { kind: 'partition', values };
+    }
+  }
+  const underPrefix = readings.filter((key) => isUnderDataPrefix(config, key));
+  if (underPrefix.length === 0) {
+    return { kind: 'ignored', reason: `outside the table's data prefix '${config.dataPrefix}'` };
+  }
+  if (underPrefix.every((key) => key.endsWith('/') || key.endsWith(FOLDER_MARKER_SUFFIX))) {
+    return { kind: 'ignored', reason: 'a folder key or folder marker, not a data file' };
+  }
+  return { kind: 'unparsable' };
+}
+
+/**
+ * Whether a key is where the table's data lives. With the table at the bucket root (empty data
+ * prefix) only keys that start with the first partition key (`year=`) are: raw backups and error
+ * output live under prefixes of their own.
+ */
+function isUnderDataPrefix(config: RegistrarConfig, key: string): boolean {
+  if (config.dataPrefix !== '') {
+    return key.startsWith(config.dataPrefix) && key.length > config.dataPrefix.length;
+  }
+  return config.partitionKeys.length > 0 && key.startsWith(`${config.partitionKeys[0]}=`);
+}
+
+function layoutPattern(config: RegistrarConfig): string {
+  return `${config.dataPrefix}${config.partitionKeys.map((k) => `${k}=…/`).join('')}<file>`;
+}
+
+/** Creates the partitions in batches, counting into `counts`; throws after every batch was tried if any failed. */
+async function createPartitions(
+  glue: GlueClient,
+  config: RegistrarConfig,
+  values: string[][],
+  counts: { registered: number; alreadyExisted: number; failed: number },
+  log: LogLine,
+): Promise<void> {
+  const table = `${config.databaseName}.${config.tableName}`;
+  let storageDescriptor: StorageDescriptor;
+  try {
+    ({ storageDescriptor } = await readTable(glue, config));
+  } catch (err) {
+    counts.failed += values.length;
+    throw err;
+  }
+  const inputs: PartitionInput[] = values.map((v) => ({
+    Values: v,
+    StorageDescriptor: { ...storageDescriptor, Location: partitionLocation(config, v) },
   }));
 
-  let registered = 0;
-  let alreadyExisted = 0;
   const failures: PartitionFailure[] = [];
   for (let start = 0; start < inputs.length; start += MAX_PARTITIONS_PER_BATCH) {
     const batch = inputs.slice(start, start + MAX_PARTITIONS_PER_BATCH);
@@ -331,28 +446,56 @@ export async function registerPartitions(
       failures.push(...batch.map((p) => ({ values: p.Values ?? [], code, message })));
       continue;
     }
-    let existed = 0;
     for (const error of errors) {
       const code = error.ErrorDetail?.ErrorCode ?? 'UnknownError';
       if (code === ALREADY_EXISTS) {
-        existed += 1;
+        counts.alreadyExisted += 1;
       } else {
         failures.push({ values: error.PartitionValues ?? [], code, message: error.ErrorDetail?.ErrorMessage ?? '' });
       }
     }
-    alreadyExisted += existed;
-    registered += batch.length - errors.length;
+    counts.registered += batch.length - errors.length;
   }
+  counts.failed += failures.length;
 
   if (failures.length > 0) {
-    writeLog(log, 'ERROR', 'partition registration failed', { table, registered, alreadyExisted, failures });
+    writeLog(log, 'ERROR', 'partition registration failed', { table, registered: counts.registered, alreadyExisted: counts.alreadyExisted, failures });
     const listed = failures.slice(0, MAX_FAILURES_IN_MESSAGE).map((f) => `\n  - [${f.values.join(', ')}] ${f.code}: ${f.message}`).join('');
     const more = failures.length > MAX_FAILURES_IN_MESSAGE ? `\n  … and ${failures.length - MAX_FAILURES_IN_MESSAGE} more` : '';
     throw new Error(`failed to register ${failures.length} of ${inputs.length} partition(s) of ${table}:${listed}${more}`);
   }
+}
 
-  writeLog(log, 'INFO', 'partitions registered', { table, registered, alreadyExisted, ignored: ignored.length });
-  return { registered, alreadyExisted, ignored };
+/**
+ * One CloudWatch embedded-metric-format line: the counts as metrics of the namespace, with the
+ * table's database and name as dimensions.
+ *
+ * @see https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html
+ */
+export function metricsLine(config: RegistrarConfig, counts: Record<string, number>, now: number = Date.now()): string {
+  const [database, table] = REGISTRAR_DIMENSIONS;
+  return JSON.stringify({
+    _aws: {
+      Timestamp: now,
+      CloudWatchMetrics: [{
+        Namespace: REGISTRAR_NAMESPACE,
+        Dimensions: [[...REGISTRAR_DIMENSIONS]],
+        Metrics: Object.keys(counts).map((Name) => ({ Name, Unit: 'Count' })),
+      }],
+    },
+    [database]: config.databaseName,
+    [table]: config.tableName,
+    ...counts,
+  });
+}
+
+/**
+ * Writes a metrics line to stdout as it is: Lambda's `console.log` prefixes each line with a
+ * timestamp, request ID and level, and CloudWatch only extracts metrics from a line that is
+ * the JSON object alone.
+ */
+function writeMetricsLine(line: string): void {
+  process.stdout.write(`${line}\n`);
 }
 
 interface PartitionFailure {

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Names, Size, SizeRoundingBehavior, Stack, TimeZone, Token } from 'aws-cdk-lib';
+import { Aspects, CfnMapping, Duration, Names, Size, SizeRoundingBehavior, Stack, TimeZone, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,29 +8,35 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { NewlineTransformFunction } from './newline-transform-function';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
 import { throwIfAny } from '../private/errors';
 import { glueTableArns } from '../private/glue-arns';
-import { allowLogsToUseKey } from '../private/logs-key';
+import { encryptedLogGroup } from '../private/log-groups';
 import { tableNameProblems } from '../private/names';
-import { grantTableWrite } from '../private/table-grants';
+import { grantFirehoseDelivery } from '../private/table-grants';
 
 /**
- * How each record gets the newline that keeps records apart in the delivered objects.
+ * How each record gets the newline that keeps records apart in delivered JSON lines, or, with
+ * Parquet, which processor (if any) runs before the conversion.
  *
  * Firehose concatenates records as they are. Without a delimiter, newline-delimited JSON readers
- * (the crawler, Athena's JSON SerDe) see one record per object.
+ * (the crawler, Athena's JSON SerDe) see one record per object. Parquet is different: record
+ * format conversion deserializes each record's JSON itself (`{"a":1}{"a":2}` is valid input), so
+ * a newline before Parquet adds cost and a failure mode and nothing else. With a `table`, no
+ * processor runs unless you choose your own Lambda for custom processing.
  *
- * | Strategy | Cost | Use when |
- * | --- | --- | --- |
- * | `bundledFunction()` | one Lambda invocation per processor buffer | the default; also the starting point for custom processing |
- * | `appendDelimiter()` | none (Firehose built-in) | no processing beyond the newline is needed |
- * | `lambdaFunction(fn)` | your Lambda | you transform, filter or enrich records yourself |
+ * | Strategy | Cost | JSON lines | Parquet |
+ * | --- | --- | --- | --- |
+ * | `bundledFunction()` | one Lambda invocation per processor buffer | the default | rejected: the newline has no effect |
+ * | `appendDelimiter()` | none (Firehose built-in) | no processing beyond the newline is needed | rejected: the newline has no effect |
+ * | `lambdaFunction(fn)` | your Lambda | you transform, filter or enrich records, and add the newline | you transform, filter or enrich records before the conversion |
+ * | (none) | none | not possible: records would run together | the default |
  *
  * @see https://docs.aws.amazon.com/firehose/latest/dev/data-transformation.html
+ * @see https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html
  */
 export class NewlineStrategy {
   /**
@@ -51,8 +57,10 @@ export class NewlineStrategy {
   }
 
   /**
-   * Your Lambda, which must return every record with its newline (the Firehose data
-   * transformation contract). The delivery role is allowed to invoke it.
+   * Your Lambda, following the Firehose data transformation contract (every `recordId` back once,
+   * with `result` and base64 `data`). For JSON lines it must end each record with its newline;
+   * before Parquet it returns the JSON records to convert. The delivery role is allowed to
+   * invoke it.
    */
   public static lambdaFunction(fn: lambda.IFunction): NewlineStrategy {
     return new NewlineStrategy('CUSTOM', fn);
@@ -97,9 +105,11 @@ export interface NewlineTransformFirehoseProps {
   readonly table?: glue.CfnTable;
 
   /**
-   * How each record gets its newline.
+   * How each record gets its newline (JSON lines), or your Lambda processor before the Parquet
+   * conversion. With `table`, only `NewlineStrategy.lambdaFunction(fn)` is accepted: the
+   * conversion reads each record's JSON itself, so a newline would have no effect.
    *
-   * @default NewlineStrategy.bundledFunction()
+   * @default - `NewlineStrategy.bundledFunction()` for JSON lines; no processor with Parquet
    */
   readonly newline?: NewlineStrategy;
 
@@ -233,8 +243,8 @@ const MAX_RETRIES = 300;
  * - a raw backup of the untransformed records (unless turned off) and error output for
  *   processing and conversion failures
  * - an encrypted log group for delivery errors (`logGroup`)
- * - the bundled newline Lambda, once per stack (`processorFunction`), unless another strategy
- *   is chosen
+ * - for JSON lines, the bundled newline Lambda, once per stack (`processorFunction`), unless
+ *   another strategy is chosen; with Parquet, no processor unless you bring your Lambda
  *
  * @example
  * declare const ingest: StreamIngest;
@@ -258,10 +268,13 @@ export class NewlineTransformFirehose extends Construct {
   /** The log group delivery errors are written to. */
   public readonly logGroup: logs.ILogGroup;
 
+  /** The key that encrypts the delivery stream's log group (and the bundled function's). */
+  public readonly logKey: kms.IKey;
+
   /**
-   * The Lambda that appends the newlines.
+   * The processor Lambda: the bundled newline function, or yours.
    *
-   * @default - none with `NewlineStrategy.appendDelimiter()`
+   * @default - none with `NewlineStrategy.appendDelimiter()`, and none with Parquet unless you pass your Lambda
    */
   public readonly processorFunction?: lambda.IFunction;
 
@@ -275,7 +288,9 @@ export class NewlineTransformFirehose extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const parquet = props.table !== undefined;
-    const newline = props.newline ?? NewlineStrategy.bundledFunction();
+    // Before Parquet a newline does nothing (the conversion deserializes each record's JSON
+    // itself): no processor unless the user brings one. JSON lines need the newline.
+    const newline = props.newline ?? (parquet ? undefined : NewlineStrategy.bundledFunction());
     const rawBackup = props.rawBackup ?? true;
     const bufferingInterval = props.bufferingInterval ?? Duration.seconds(300);
     const bufferingSize = props.bufferingSize ?? Size.mebibytes(parquet ? 128 : 64);
@@ -284,7 +299,7 @@ export class NewlineTransformFirehose extends Construct {
     const smallestRecordSize = props.smallestRecordSize ?? Size.bytes(100);
     const processorInterval = props.processorBufferInterval ?? Duration.seconds(60);
     const retries = props.processorRetries ?? 3;
-    const usesLambda = newline._kind !== 'NATIVE';
+    const usesLambda = newline !== undefined && newline._kind !== 'NATIVE';
 
     // ---- validation: every rule, one error ----
     const problems: string[] = [...tableNameProblems(props.tableName)];
@@ -301,10 +316,17 @@ export class NewlineTransformFirehose extends Construct {
       intervalProblems(problems, 'rawBackupBufferingInterval', backupInterval);
       bufferProblems(problems, 'rawBackupBufferingSize', backupSize, MIN_BUFFER_MIB, false);
     }
+    if (parquet && newline !== undefined && newline._kind !== 'CUSTOM') {
+      const choice = newline._kind === 'NATIVE' ? 'NewlineStrategy.appendDelimiter()' : 'NewlineStrategy.bundledFunction()';
+      problems.push(
+        `newline ${choice} has no effect with table (Parquet): record format conversion reads each record's JSON itself, so a newline only adds ${newline._kind === 'NATIVE' ? 'a processing step' : 'a Lambda invocation'} and a failure mode; remove newline, or pass NewlineStrategy.lambdaFunction(fn) for custom processing before the conversion`,
+      );
+    }
     if (!usesLambda) {
+      const without = newline === undefined ? 'Parquet delivery without a processor Lambda' : 'NewlineStrategy.appendDelimiter()';
       for (const name of ['processorBufferSize', 'processorBufferInterval', 'processorRetries', 'smallestRecordSize'] as const) {
         if (props[name] !== undefined) {
-          problems.push(`${name} applies to a processor Lambda, got it with NewlineStrategy.appendDelimiter(): remove ${name}, or choose a Lambda strategy`);
+          problems.push(`${name} applies to a processor Lambda, got it with ${without}: remove ${name}, or choose a Lambda strategy`);
         }
       }
     }
@@ -346,33 +368,35 @@ export class NewlineTransformFirehose extends Construct {
     this.role = role;
     props.stream.grant(role, 'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards');
     props.stream.encryptionKey?.grant(role, 'kms:Decrypt');
-    grantTableWrite(props.bucket, props.layout, props.tableName, role);
+    grantFirehoseDelivery(props.bucket, props.layout, props.tableName, role);
 
-    // ---- log group, encrypted ----
-    const logGroupName = `/aws/kinesisfirehose/${Names.uniqueResourceName(this, { maxLength: 400, separator: '-' })}`;
-    const logGroupArn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // ---- log group, encrypted, retained, and named anew with each creation of the stack ----
     const logKey = props.encryptionKey ?? props.bucket.encryptionKey ?? new kms.Key(this, 'LogKey', {
       description: `Encrypts the Firehose logs of ${this.node.path}`,
       enableKeyRotation: true,
     });
     // One statement per delivery stream (several may share the lake key), each for its own group.
-    allowLogsToUseKey(this, logKey, logGroupArn, `AllowLogs${Names.uniqueId(this)}`.slice(0, 100), 'cdk-serverless-data-lake:NewlineTransformFirehose.keyPolicy');
-    const logGroup = new logs.LogGroup(this, 'Logs', {
-      logGroupName,
-      encryptionKey: logKey,
+    const { logGroup, arn: logGroupArn } = encryptedLogGroup(this, 'Logs', {
+      prefix: '/aws/kinesisfirehose/',
+      key: logKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      sid: `AllowLogs${Names.uniqueId(this)}`.slice(0, 100),
+      warningId: 'cdk-serverless-data-lake:NewlineTransformFirehose.keyPolicy',
     });
     this.logGroup = logGroup;
+    this.logKey = logKey;
     const logStreams = `${logGroupArn}:log-stream:*`;
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:PutLogEvents'], resources: [logStreams] }));
     acknowledgeWildcardResources(role, [logStreams], 'Firehose writes its error logs to the streams of this delivery stream\'s own log group');
 
-    // ---- newline processor ----
-    let processor: firehose.IDataProcessor;
-    if (newline._kind === 'NATIVE') {
+    // ---- newline processor (none before Parquet unless the user brings one) ----
+    let processor: firehose.IDataProcessor | undefined;
+    if (newline === undefined) {
+      processor = undefined;
+    } else if (newline._kind === 'NATIVE') {
       processor = new firehose.AppendDelimiterToRecordProcessor();
     } else {
-      const fn = newline._fn ?? this.bundledFunction();
+      const fn = newline._fn ?? this.bundledFunction(logKey);
       this.processorFunction = fn;
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], resources: [fn.functionArn] }),
@@ -409,7 +433,7 @@ export class NewlineTransformFirehose extends Construct {
       bufferingSize,
       compression: parquet ? undefined : firehose.Compression.GZIP,
       dataFormatConversion,
-      processors: [processor],
+      processors: processor ? [processor] : undefined,
       timeZone: props.timeZone,
       loggingConfig: logging,
       s3Backup: rawBackup
@@ -442,6 +466,7 @@ export class NewlineTransformFirehose extends Construct {
       'AwsSolutions-KDF1',
       'Firehose rejects server-side encryption for a delivery stream whose source is a Kinesis data stream; the records are encrypted at rest in the stream (KMS) and in the lake (the bucket key)',
     );
+    acknowledgeFirehoseCidrMapping(this);
     this.deliveryStream = deliveryStream;
   }
 
@@ -559,13 +584,23 @@ export class NewlineTransformFirehose extends Construct {
     return round2(mb);
   }
 
-  /** The bundled newline function: one per stack, shared by every delivery stream in it. */
-  private bundledFunction(): lambda.IFunction {
+  /**
+   * The bundled newline function: one per stack, shared by every delivery stream in it. Its log
+   * group is encrypted with the log key of the first delivery stream that uses it.
+   */
+  private bundledFunction(logKey: kms.IKey): lambda.IFunction {
     const stack = Stack.of(this);
     const id = 'NewlineTransformFunction5c1b3b3a';
     const existing = stack.node.tryFindChild(id) as lambda.IFunction | undefined;
     if (existing) return existing;
-    const logGroup = new logs.LogGroup(stack, `${id}Logs`, { retention: logs.RetentionDays.ONE_YEAR });
+    const { logGroup } = encryptedLogGroup(stack, `${id}Logs`, {
+      prefix: '/aws/lambda/',
+      name: `${Names.uniqueResourceName(stack, { maxLength: 200, separator: '-' })}-newline-transform`,
+      key: logKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      sid: `AllowLogs${id}`,
+      warningId: 'cdk-serverless-data-lake:NewlineTransformFirehose.functionKeyPolicy',
+    });
     const role = new iam.Role(stack, `${id}Role`, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Newline transform of the Firehose delivery streams of this stack: writes its own logs only',
@@ -632,4 +667,40 @@ function bufferProblems(problems: string[], prop: string, size: Size, minMib: nu
     const why = parquet ? ' (Parquet conversion needs at least 64 MiB)' : '';
     problems.push(`${prop} must be a whole number of MiB from ${minMib} to ${MAX_BUFFER_MIB}${why}, got ${round2(mib)} MiB: e.g. Size.mebibytes(128)`);
   }
+}
+
+/** The ID of the mapping aws-cdk-lib's `DeliveryStream` adds to its stack (once per stack). */
+const FIREHOSE_CIDR_MAPPING_ID = '@aws-cdk/aws-kinesisfirehose.CidrBlocks';
+/** The stacks whose mapping is already handled (one per stack, however many delivery streams). */
+const handledStacks = new WeakSet<Stack>();
+
+/**
+ * aws-cdk-lib's `DeliveryStream` adds a region-to-CIDR mapping to every stack it is in, for the
+ * security groups of VPC destinations; a delivery into S3 never reads it, so CDK's built-in
+ * CloudFormation validation reports it unused (W7001) in every consumer app.
+ *
+ * The validation report attributes a mapping's finding to the stack (a mapping has no construct
+ * path of its own in it), so the stack is the narrowest scope an acknowledgement can match. It is
+ * made there, at synth (an aspect, once the app has built its tree), only if this mapping is the
+ * stack's only one: then W7001 in that stack can only be about this mapping. A stack with
+ * mappings of its own is left as it is, so that an unused mapping of the app's is still reported.
+ */
+function acknowledgeFirehoseCidrMapping(scope: Construct): void {
+  const stack = Stack.of(scope);
+  if (handledStacks.has(stack)) return;
+  handledStacks.add(stack);
+  Aspects.of(stack).add({
+    visit(node: IConstruct): void {
+      if (node !== stack) return;
+      const mapping = stack.node.tryFindChild(FIREHOSE_CIDR_MAPPING_ID);
+      if (!mapping) return;
+      const others = stack.node.findAll().filter((c) => c !== mapping && c instanceof CfnMapping && Stack.of(c) === stack);
+      if (others.length > 0) return;
+      acknowledge(
+        stack,
+        'CloudFormation-Validate::W7001',
+        'The stack\'s only mapping is awscdkawskinesisfirehoseCidrBlocks, which aws-cdk-lib\'s Firehose DeliveryStream adds for the security groups of VPC destinations; delivery into S3 never reads it',
+      );
+    },
+  });
 }

@@ -5,6 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge } from '../private/acknowledge';
+import { enableEventBridge } from '../private/bucket-notifications';
 import { rejectWithExisting, throwIfAny } from '../private/errors';
 import { tableNameProblems } from '../private/names';
 import { grantTableRead, grantTableWrite } from '../private/table-grants';
@@ -149,6 +150,12 @@ export interface PartitionedParquetLakeProps {
   /**
    * Whether the lake bucket sends its events to Amazon EventBridge, which event-driven
    * partition registration (`PartitionDiscovery.eventDriven()`) listens to.
+   *
+   * It is turned on through aws-cdk-lib's `Custom::S3BucketNotifications` resource, the one
+   * owner of the bucket's notification configuration, so that queue notifications added or
+   * removed later (a crawler's S3 event queue) leave EventBridge delivery in place. That
+   * resource replaces the bucket's whole notification configuration: add notifications with
+   * `bucket.addEventNotification`, never outside CloudFormation.
    *
    * @see https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
    * @default false
@@ -340,11 +347,10 @@ export class PartitionedParquetLake extends Construct {
       }
     }
     if (props.eventBridgeEnabled ?? false) {
-      // Set on the bucket itself: S3 delivers to EventBridge without a destination to wire, so
-      // no notification custom resource is needed.
-      (bucket.node.defaultChild as s3.CfnBucket).notificationConfiguration = {
-        eventBridgeConfiguration: { eventBridgeEnabled: true },
-      };
+      // Through aws-cdk-lib's notification custom resource, the single owner of the bucket's
+      // notification configuration: a crawler's S3 event queue added or removed later then
+      // leaves EventBridge delivery in place (see private/bucket-notifications.ts).
+      enableEventBridge(bucket);
     }
     if (!serverAccessLogs) {
       acknowledge(bucket, 'AwsSolutions-S1', 'Server access logs were turned off explicitly with serverAccessLogs: false');

@@ -58,3 +58,22 @@ export function grantTableWrite(bucket: s3.IBucket, layout: PartitionLayout, tab
   );
   return grant;
 }
+
+/**
+ * What the Firehose delivery role needs on the lake, following the S3-destination policy AWS
+ * documents for Firehose: {@link grantTableWrite}, plus `s3:GetObject` on the same three
+ * prefixes (AWS's example grants it on the whole bucket) and `s3:ListBucket` on the bucket.
+ * Firehose does not document which prefixes it lists, and a condition it does not meet would fail
+ * delivery, so the listing is not narrowed: it reveals key names only, to a role only Firehose can
+ * assume. No delete.
+ *
+ * @see https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
+ */
+export function grantFirehoseDelivery(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable): iam.Grant {
+  const objects = [layout.tableRoot(tableName), `${layout.rawRoot()}${tableName}/`, `${layout.errorRoot()}${tableName}/`].map((p) =>
+    bucket.arnForObjects(`${p}*`),
+  );
+  return grantTableWrite(bucket, layout, tableName, grantee)
+    .combine(iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:GetObject'], resourceArns: objects, resource: bucket }))
+    .combine(iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn], resource: bucket }));
+}

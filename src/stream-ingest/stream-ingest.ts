@@ -5,7 +5,7 @@ import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { ShardCalculator, ShardCalculatorProps, ShardEstimate } from './shard-calculator';
-import { acknowledge } from '../private/acknowledge';
+import { acknowledge, acknowledgeGrantWildcards } from '../private/acknowledge';
 import { rejectWithExisting, throwIfAny } from '../private/errors';
 
 /**
@@ -185,8 +185,15 @@ const READ_ACTIONS = [
   'kinesis:GetRecords',
   'kinesis:GetShardIterator',
   'kinesis:ListShards',
-  'kinesis:SubscribeToShard',
 ];
+// Enhanced fan-out: registering and listing consumers are actions on the stream; describing a
+// consumer and subscribing to its shards are actions on the consumer
+// (`<stream ARN>/consumer/<name>:<creation timestamp>`), not on the stream.
+// https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonkinesis.html
+// https://docs.aws.amazon.com/streams/latest/dev/building-enhanced-consumers-kcl.html
+const FAN_OUT_STREAM_ACTIONS = ['kinesis:DescribeStreamSummary', 'kinesis:ListShards', 'kinesis:RegisterStreamConsumer', 'kinesis:ListStreamConsumers'];
+const FAN_OUT_CONSUMER_ACTIONS = ['kinesis:DescribeStreamConsumer', 'kinesis:SubscribeToShard'];
+const CONSUMER_NAME = /^[a-zA-Z0-9_.-]{1,128}$/;
 
 /**
  * The entry of the lake: a Kinesis data stream that producers write to, encrypted with KMS
@@ -292,14 +299,45 @@ export class StreamIngest extends Construct {
   }
 
   /**
-   * Lets the grantee read records from the stream (shard listing and iterators, `GetRecords`,
-   * describe calls, enhanced fan-out subscriptions) and decrypt with the stream's KMS key.
-   * Grants no write.
+   * Lets the grantee read records from the stream by polling (shard listing and iterators,
+   * `GetRecords`, describe calls: what a Lambda event source mapping, Firehose or KCL without
+   * fan-out uses) and decrypt with the stream's KMS key. Grants no write and no enhanced fan-out:
+   * use `grantReadFanOut` for a dedicated-throughput consumer.
    *
    * @see https://docs.aws.amazon.com/streams/latest/dev/permissions-user-key-KMS.html
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const grant = this.stream.grant(grantee, ...READ_ACTIONS);
+    return this.encryptionKey ? grant.combine(this.encryptionKey.grant(grantee, 'kms:Decrypt')) : grant;
+  }
+
+  /**
+   * Lets the grantee read the stream through enhanced fan-out (a consumer with its own 2 MiB/s
+   * per shard): register and list consumers on the stream, describe the consumer and subscribe
+   * to its shards (`DescribeStreamConsumer` and `SubscribeToShard` apply to the consumer's ARN,
+   * `<stream ARN>/consumer/<name>:<timestamp>`, not to the stream), list shards, and decrypt with
+   * the stream's KMS key. This is what KCL 2.x and a Lambda event source mapping with a consumer
+   * need. Grants no write and no deregistration.
+   *
+   * @param consumerName the consumer the grantee registers and reads as (KCL uses its
+   * application name); 1 to 128 letters, digits, `_`, `-` or `.`
+   * @see https://docs.aws.amazon.com/streams/latest/dev/building-enhanced-consumers-kcl.html
+   */
+  public grantReadFanOut(grantee: iam.IGrantable, consumerName: string): iam.Grant {
+    if (!Token.isUnresolved(consumerName) && !CONSUMER_NAME.test(consumerName)) {
+      throwIfAny(this, [
+        `consumerName of grantReadFanOut must be 1 to 128 letters, digits, '_', '-' or '.', got '${consumerName}': e.g. the KCL application name`,
+      ]);
+    }
+    const consumerArn = `${this.stream.streamArn}/consumer/${consumerName}:*`;
+    const onStream = this.stream.grant(grantee, ...FAN_OUT_STREAM_ACTIONS);
+    const onConsumer = iam.Grant.addToPrincipal({ grantee, actions: FAN_OUT_CONSUMER_ACTIONS, resourceArns: [consumerArn] });
+    acknowledgeGrantWildcards(
+      grantee,
+      [consumerArn],
+      `A stream consumer's ARN ends with the time it was registered, known only once it exists: the grant names the consumer '${consumerName}' of this stream and leaves only that timestamp open`,
+    );
+    const grant = onStream.combine(onConsumer);
     return this.encryptionKey ? grant.combine(this.encryptionKey.grant(grantee, 'kms:Decrypt')) : grant;
   }
 

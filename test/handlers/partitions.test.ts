@@ -23,6 +23,7 @@ import {
   registrarConfigFromEnvironment,
   registerPartitions,
   resetTableCache,
+  UnparsableObjectsError,
 } from '../../src/crawled-catalog/partitions';
 
 // ---------------------------------------------------------------------------------------------
@@ -211,6 +212,16 @@ let lines: string[];
 const log = (line: string) => {
   lines.push(line);
 };
+let metricLines: string[];
+const emit = (line: string) => {
+  metricLines.push(line);
+};
+/** The counts of the one metrics line an invocation writes. */
+const metricCounts = () => {
+  expect(metricLines).toHaveLength(1);
+  const { _aws: _meta, Database: _db, Table: _table, ...counts } = JSON.parse(metricLines[0]);
+  return counts;
+};
 const logged = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 const batchInputs = (): BatchCreatePartitionCommandInput[] =>
   glueMock.commandCalls(BatchCreatePartitionCommand).map((call) => call.args[0].input);
@@ -219,6 +230,7 @@ beforeEach(() => {
   glueMock.reset();
   resetTableCache();
   lines = [];
+  metricLines = [];
   glueMock.on(GetTableCommand).resolves(tableResponse());
   glueMock.on(BatchCreatePartitionCommand).resolves({ Errors: [] });
 });
@@ -306,6 +318,17 @@ describe('parsePartition', () => {
       }),
     );
   });
+
+  test('GIVEN any safe values WHEN an EventBridge key arrives as given or URL-encoded THEN one of its readings parses to the values', () => {
+    fc.assert(
+      fc.property(layoutAndValues, fc.boolean(), ({ config, values, file }, encoded) => {
+        const key = partitionKeyFor(config, values, file);
+        const [object] = objectKeysFromEvent(eventBridgeObjectCreated(encoded ? s3NotificationKey(key) : key));
+        const parsed = [object.key, ...(object.alternativeKeys ?? [])].map((k) => parsePartition(config, k)).find((v) => v !== undefined);
+        expect(parsed).toEqual(values);
+      }),
+    );
+  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -319,7 +342,7 @@ describe('objectKeysFromEvent', () => {
     expect(objectKeysFromEvent(eventBridgeObjectCreated(key))).toEqual([{ bucket: BUCKET, key }]);
   });
 
-  test('GIVEN an EventBridge event WHEN the key has spaces, + and % THEN it is taken verbatim, not URL-decoded', () => {
+  test('GIVEN an EventBridge event WHEN the key has spaces, + and a % that is no escape THEN it is taken as given, with no other reading', () => {
     const raw = 'events/year=2026/month=11/day=27/hour=05/report 100%+v2 é.parquet';
     expect(objectKeysFromEvent(eventBridgeObjectCreated(raw))).toEqual([{ bucket: BUCKET, key: raw }]);
   });
@@ -365,9 +388,16 @@ describe('objectKeysFromEvent', () => {
     expect(objectKeysFromEvent(sqsEvent(S3_TEST_EVENT_BODY))).toEqual([]);
   });
 
-  test('GIVEN an SQS batch of EventBridge events WHEN read THEN the keys are taken verbatim', () => {
+  test('GIVEN an SQS batch of EventBridge events WHEN read THEN the keys are taken as given, with the decoded reading as the alternative', () => {
     const raw = 'events/year=2026/month=11/day=27/hour=05/a+b c.parquet';
-    expect(objectKeysFromEvent(sqsEvent(JSON.stringify(eventBridgeObjectCreated(raw))))).toEqual([{ bucket: BUCKET, key: raw }]);
+    expect(objectKeysFromEvent(sqsEvent(JSON.stringify(eventBridgeObjectCreated(raw))))).toEqual([
+      { bucket: BUCKET, key: raw, alternativeKeys: ['events/year=2026/month=11/day=27/hour=05/a b c.parquet'] },
+    ]);
+  });
+
+  test('GIVEN an EventBridge event WHEN its key is URL-encoded (= as %3D) THEN the decoded key is the alternative reading', () => {
+    const encoded = `events/year%3D2026/month%3D11/day%3D27/hour%3D05/${FILE}`;
+    expect(objectKeysFromEvent(eventBridgeObjectCreated(encoded))).toEqual([{ bucket: BUCKET, key: encoded, alternativeKeys: [key] }]);
   });
 
   test('GIVEN empty events WHEN read THEN they give no object', () => {
@@ -408,7 +438,7 @@ describe('objectKeysFromEvent', () => {
 
 describe('registerPartitions', () => {
   test('GIVEN one new object WHEN registered THEN BatchCreatePartition gets the values and the table descriptor with the partition location', async () => {
-    const result = await registerPartitions(glue, HOURLY, objectsFor([['2026', '11', '27', '05']]), log);
+    const result = await registerPartitions(glue, HOURLY, objectsFor([['2026', '11', '27', '05']]), log, emit);
 
     expect(result).toEqual({ registered: 1, alreadyExisted: 0, ignored: [] });
     expect(glueMock.commandCalls(GetTableCommand).map((c) => c.args[0].input)).toEqual([{ DatabaseName: 'lake_db', Name: 'events' }]);
@@ -427,7 +457,7 @@ describe('registerPartitions', () => {
 
   test('GIVEN a catalog ID WHEN registered THEN GetTable and BatchCreatePartition name that catalog', async () => {
     glueMock.on(GetTableCommand).resolves(tableResponse(MONTHLY.partitionKeys));
-    await registerPartitions(glue, { ...MONTHLY, catalogId: '444455556666' }, objectsFor([['2026', '11']], MONTHLY), log);
+    await registerPartitions(glue, { ...MONTHLY, catalogId: '444455556666' }, objectsFor([['2026', '11']], MONTHLY), log, emit);
 
     expect(glueMock.commandCalls(GetTableCommand)[0].args[0].input).toEqual({ CatalogId: '444455556666', DatabaseName: 'lake_db', Name: 'events' });
     expect(batchInputs()).toEqual([{
@@ -446,7 +476,7 @@ describe('registerPartitions', () => {
       { bucket: BUCKET, key: partitionKeyFor(HOURLY, ['2026', '11', '27', '05'], 'a.parquet') },
     ];
 
-    const result = await registerPartitions(glue, HOURLY, objects, log);
+    const result = await registerPartitions(glue, HOURLY, objects, log, emit);
 
     expect(result).toEqual({ registered: 2, alreadyExisted: 0, ignored: [] });
     expect(batchInputs()).toHaveLength(1);
@@ -456,7 +486,7 @@ describe('registerPartitions', () => {
   test('GIVEN 250 partitions WHEN registered THEN BatchCreatePartition is called in chunks of 100, 100 and 50', async () => {
     const values = hourlyValues(250);
 
-    const result = await registerPartitions(glue, HOURLY, objectsFor(values), log);
+    const result = await registerPartitions(glue, HOURLY, objectsFor(values), log, emit);
 
     expect(MAX_PARTITIONS_PER_BATCH).toBe(100);
     expect(result).toEqual({ registered: 250, alreadyExisted: 0, ignored: [] });
@@ -466,7 +496,7 @@ describe('registerPartitions', () => {
   });
 
   test('GIVEN exactly 100 partitions WHEN registered THEN one call carries them all', async () => {
-    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(100)), log);
+    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(100)), log, emit);
 
     expect(batchInputs().map((input) => input.PartitionInputList!.length)).toEqual([100]);
   });
@@ -480,7 +510,7 @@ describe('registerPartitions', () => {
       ],
     });
 
-    const result = await registerPartitions(glue, HOURLY, objectsFor(values), log);
+    const result = await registerPartitions(glue, HOURLY, objectsFor(values), log, emit);
 
     expect(result).toEqual({ registered: 1, alreadyExisted: 2, ignored: [] });
     expect(logged().at(-1)).toEqual({ level: 'INFO', message: 'partitions registered', table: 'lake_db.events', registered: 1, alreadyExisted: 2, ignored: 0 });
@@ -493,7 +523,7 @@ describe('registerPartitions', () => {
       .resolvesOnce({ Errors: [error, { PartitionValues: values[8], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'Partition already exists.' } }] })
       .resolves({ Errors: [] });
 
-    await expect(registerPartitions(glue, HOURLY, objectsFor(values), log)).rejects.toThrow(
+    await expect(registerPartitions(glue, HOURLY, objectsFor(values), log, emit)).rejects.toThrow(
       'failed to register 1 of 150 partition(s) of lake_db.events:\n  - [2026, 01, 01, 07] InternalServiceException: Internal service error',
     );
     expect(batchInputs()).toHaveLength(2);
@@ -511,7 +541,7 @@ describe('registerPartitions', () => {
     glueMock.on(GetTableCommand).resolves(tableResponse(DAILY.partitionKeys));
     glueMock.on(BatchCreatePartitionCommand).rejects(new AccessDeniedException({ message: 'User is not authorized to perform: glue:BatchCreatePartition', $metadata: {} }));
 
-    await expect(registerPartitions(glue, DAILY, objectsFor([['2026', '11', '27'], ['2026', '11', '28']], DAILY), log)).rejects.toThrow(
+    await expect(registerPartitions(glue, DAILY, objectsFor([['2026', '11', '27'], ['2026', '11', '28']], DAILY), log, emit)).rejects.toThrow(
       'failed to register 2 of 2 partition(s) of lake_db.events:'
       + '\n  - [2026, 11, 27] AccessDeniedException: User is not authorized to perform: glue:BatchCreatePartition'
       + '\n  - [2026, 11, 28] AccessDeniedException: User is not authorized to perform: glue:BatchCreatePartition',
@@ -524,7 +554,7 @@ describe('registerPartitions', () => {
       Errors: values.map((v) => ({ PartitionValues: v, ErrorDetail: { ErrorCode: 'ResourceNumberLimitExceededException', ErrorMessage: 'Too many partitions' } })),
     });
 
-    const error = await registerPartitions(glue, HOURLY, objectsFor(values), log).catch((e: Error) => e);
+    const error = await registerPartitions(glue, HOURLY, objectsFor(values), log, emit).catch((e: Error) => e);
 
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message.match(/ResourceNumberLimitExceededException/g)).toHaveLength(20);
@@ -537,12 +567,12 @@ describe('registerPartitions', () => {
       .rejectsOnce(new EntityNotFoundException({ message: 'Table events not found.', $metadata: {} }))
       .resolves(tableResponse());
 
-    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log)).rejects.toThrow(
+    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit)).rejects.toThrow(
       'cannot read table lake_db.events to register its partitions: EntityNotFoundException: Table events not found.',
     );
     expect(batchInputs()).toHaveLength(0);
 
-    const retried = await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log);
+    const retried = await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit);
     expect(retried).toEqual({ registered: 1, alreadyExisted: 0, ignored: [] });
     expect(glueMock.commandCalls(GetTableCommand)).toHaveLength(2);
   });
@@ -550,7 +580,7 @@ describe('registerPartitions', () => {
   test('fails when the table partition keys differ from the layout', async () => {
     glueMock.on(GetTableCommand).resolves(tableResponse(['dt']));
 
-    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log)).rejects.toThrow(
+    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit)).rejects.toThrow(
       'table lake_db.events has partition keys [dt] but the registrar parses [year, month, day, hour]',
     );
     expect(batchInputs()).toHaveLength(0);
@@ -560,19 +590,19 @@ describe('registerPartitions', () => {
     const config = { ...MONTHLY, partitionKeys: ['Year', 'Month'] };
     glueMock.on(GetTableCommand).resolves(tableResponse(['year', 'month']));
 
-    await expect(registerPartitions(glue, config, objectsFor([['2026', '11']], config), log)).resolves.toMatchObject({ registered: 1 });
+    await expect(registerPartitions(glue, config, objectsFor([['2026', '11']], config), log, emit)).resolves.toMatchObject({ registered: 1 });
     expect(batchInputs()[0].PartitionInputList![0].StorageDescriptor!.Location).toBe(`s3://${BUCKET}/events/Year=2026/Month=11/`);
   });
 
   test('fails when the table has no storage descriptor', async () => {
     glueMock.on(GetTableCommand).resolves({ Table: { Name: 'events', PartitionKeys: HOURLY.partitionKeys.map((Name) => ({ Name })) } });
 
-    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log)).rejects.toThrow(/table lake_db.events has no storage descriptor/);
+    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit)).rejects.toThrow(/table lake_db.events has no storage descriptor/);
   });
 
   test('GIVEN two invocations in one execution environment WHEN registered THEN GetTable is called once', async () => {
-    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log);
-    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(2)), log);
+    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit);
+    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(2)), log, emit);
 
     expect(glueMock.commandCalls(GetTableCommand)).toHaveLength(1);
     expect(batchInputs()).toHaveLength(2);
@@ -580,29 +610,29 @@ describe('registerPartitions', () => {
   });
 
   test('GIVEN a reset cache or another table WHEN registered THEN the table is read again', async () => {
-    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log);
+    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit);
     resetTableCache();
-    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log);
-    await registerPartitions(glue, { ...HOURLY, tableName: 'orders' }, objectsFor(hourlyValues(1)), log);
+    await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log, emit);
+    await registerPartitions(glue, { ...HOURLY, tableName: 'orders' }, objectsFor(hourlyValues(1)), log, emit);
 
     expect(glueMock.commandCalls(GetTableCommand).map((c) => c.args[0].input.Name)).toEqual(['events', 'events', 'orders']);
   });
 
   test('GIVEN no objects WHEN registered THEN Glue is not called', async () => {
-    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(s3Notification()), log);
+    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(s3Notification()), log, emit);
 
     expect(result).toEqual({ registered: 0, alreadyExisted: 0, ignored: [] });
     expect(glueMock.calls()).toHaveLength(0);
   });
 
   test('GIVEN only the s3:TestEvent WHEN registered THEN Glue is not called', async () => {
-    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(sqsEvent(S3_TEST_EVENT_BODY)), log);
+    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(sqsEvent(S3_TEST_EVENT_BODY)), log, emit);
 
     expect(result).toEqual({ registered: 0, alreadyExisted: 0, ignored: [] });
     expect(glueMock.calls()).toHaveLength(0);
   });
 
-  test('GIVEN keys outside the layout WHEN registered THEN they are ignored, listed and logged, and the rest is registered', async () => {
+  test('GIVEN a folder key and a key outside the data prefix WHEN registered THEN they are ignored, listed and logged, and the rest is registered', async () => {
     const good = partitionKeyFor(HOURLY, ['2026', '11', '27', '05']);
     const objects = [
       { bucket: BUCKET, key: 'events/year=2026/month=11/day=27/hour=05/' },
@@ -610,7 +640,7 @@ describe('registerPartitions', () => {
       { bucket: BUCKET, key: good },
     ];
 
-    const result = await registerPartitions(glue, HOURLY, objects, log);
+    const result = await registerPartitions(glue, HOURLY, objects, log, emit);
 
     expect(result).toEqual({
       registered: 1,
@@ -623,15 +653,15 @@ describe('registerPartitions', () => {
         message: 'object ignored',
         table: 'lake_db.events',
         object: `s3://${BUCKET}/events/year=2026/month=11/day=27/hour=05/`,
-        reason: 'outside the partition layout events/year=…/month=…/day=…/hour=…/<file>',
+        reason: 'a folder key or folder marker, not a data file',
       },
-      expect.objectContaining({ object: `s3://${BUCKET}/raw/2026/11/27/05/${FILE}`, reason: expect.stringMatching(/^outside the partition layout/) }),
+      expect.objectContaining({ object: `s3://${BUCKET}/raw/2026/11/27/05/${FILE}`, reason: 'outside the table\'s data prefix \'events/\'' }),
     ]);
     expect(batchInputs()[0].PartitionInputList!.map((p) => p.Values)).toEqual([['2026', '11', '27', '05']]);
   });
 
-  test('GIVEN only keys outside the layout WHEN registered THEN Glue is not called and a summary is logged', async () => {
-    const result = await registerPartitions(glue, HOURLY, [{ bucket: BUCKET, key: 'events/year=2026/month=11_$folder$' }], log);
+  test('GIVEN only a folder marker WHEN registered THEN Glue is not called and a summary is logged', async () => {
+    const result = await registerPartitions(glue, HOURLY, [{ bucket: BUCKET, key: 'events/year=2026/month=11_$folder$' }], log, emit);
 
     expect(result.ignored).toEqual([`s3://${BUCKET}/events/year=2026/month=11_$folder$`]);
     expect(glueMock.calls()).toHaveLength(0);
@@ -641,7 +671,7 @@ describe('registerPartitions', () => {
   test('GIVEN an object of another bucket WHEN registered THEN it is ignored and logged even when its key fits the layout', async () => {
     const key = partitionKeyFor(HOURLY, ['2026', '11', '27', '05']);
 
-    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(eventBridgeObjectCreated(key, 'someone-elses-bucket')), log);
+    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(eventBridgeObjectCreated(key, 'someone-elses-bucket')), log, emit);
 
     expect(result).toEqual({ registered: 0, alreadyExisted: 0, ignored: [`s3://someone-elses-bucket/${key}`] });
     expect(glueMock.calls()).toHaveLength(0);
@@ -655,7 +685,7 @@ describe('registerPartitions', () => {
     const event = s3Notification(s3Record(s3NotificationKey(key)));
     expect(event.Records[0].s3.object.key).toBe('events/year%3D2026/month%3D11/day%3D27/hour%3D05/my+file%2B1.parquet');
 
-    await registerPartitions(glue, HOURLY, objectKeysFromEvent(event), log);
+    await registerPartitions(glue, HOURLY, objectKeysFromEvent(event), log, emit);
 
     expect(batchInputs()[0].PartitionInputList).toEqual([{
       Values: ['2026', '11', '27', '05'],
@@ -663,10 +693,129 @@ describe('registerPartitions', () => {
     }]);
   });
 
+  test('GIVEN an EventBridge event with a URL-encoded key (= as %3D) WHEN registered THEN its partition is registered, not ignored', async () => {
+    // Before: registered 0, the object in `ignored`, the invocation succeeded: nothing retried, nothing dead-lettered.
+    const event = eventBridgeObjectCreated(`events/year%3D2026/month%3D11/day%3D27/hour%3D05/${FILE}`);
+
+    const result = await registerPartitions(glue, HOURLY, objectKeysFromEvent(event), log, emit);
+
+    expect(result).toEqual({ registered: 1, alreadyExisted: 0, ignored: [] });
+    expect(batchInputs()[0].PartitionInputList).toEqual([{
+      Values: ['2026', '11', '27', '05'],
+      StorageDescriptor: { ...INHERITED, Location: `s3://${BUCKET}/events/year=2026/month=11/day=27/hour=05/` },
+    }]);
+  });
+
+  test('fails, after registering the other objects, on a key under the data prefix that does not parse, naming it and the fix', async () => {
+    const good = partitionKeyFor(HOURLY, ['2026', '11', '27', '05']);
+    const objects = [
+      { bucket: BUCKET, key: good },
+      { bucket: BUCKET, key: `events/year=2026/month=11/day=27/${FILE}` },
+      { bucket: BUCKET, key: `events/2026/11/27/05/${FILE}` },
+    ];
+
+    const error = await registerPartitions(glue, HOURLY, objects, log, emit).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UnparsableObjectsError);
+    expect((error as Error).message).toBe(
+      `2 object(s) under the data prefix of lake_db.events have keys that do not parse against the partition layout, so their partitions cannot be registered: s3://${BUCKET}/events/year=2026/month=11/day=27/${FILE}, s3://${BUCKET}/events/2026/11/27/05/${FILE} (registered 1, already existed 0); the writer and the layout disagree: write keys as the layout's dataPrefix() gives them`,
+    );
+    expect(batchInputs()[0].PartitionInputList!.map((p) => p.Values)).toEqual([['2026', '11', '27', '05']]);
+    expect(logged().filter((l) => l.level === 'ERROR')).toEqual([
+      { level: 'ERROR', message: 'object key does not parse', table: 'lake_db.events', object: `s3://${BUCKET}/events/year=2026/month=11/day=27/${FILE}`, layout: 'events/year=…/month=…/day=…/hour=…/<file>' },
+      expect.objectContaining({ object: `s3://${BUCKET}/events/2026/11/27/05/${FILE}` }),
+    ]);
+    expect(metricCounts()).toEqual({ PartitionsRegistered: 1, UnparsableObjects: 2, RegistrationFailures: 0, IgnoredObjects: 0 });
+  });
+
+  test('fails on an unparsable key under the data prefix even when it is the only object, without calling Glue', async () => {
+    await expect(registerPartitions(glue, HOURLY, [{ bucket: BUCKET, key: `events/year=2026/month=11/day=27/hour=05/minute=12/${FILE}` }], log, emit))
+      .rejects.toThrow(UnparsableObjectsError);
+    expect(glueMock.calls()).toHaveLength(0);
+    expect(metricCounts()).toEqual({ PartitionsRegistered: 0, UnparsableObjects: 1, RegistrationFailures: 0, IgnoredObjects: 0 });
+  });
+
+  test('GIVEN the table at the bucket root WHEN a key starts with the first partition key but does not parse THEN it fails; raw/ and errors/ keys are ignored', async () => {
+    const ROOT: RegistrarConfig = { ...HOURLY, dataPrefix: '' };
+    const ignoredKeys = [`raw/2026/11/27/05/${FILE}`, `errors/format-conversion-failed/2026/11/27/05/${FILE}`];
+    const ignoredOnly = await registerPartitions(glue, ROOT, ignoredKeys.map((key) => ({ bucket: BUCKET, key })), log, emit);
+    expect(ignoredOnly.ignored).toHaveLength(2);
+    metricLines = [];
+    await expect(registerPartitions(glue, ROOT, [{ bucket: BUCKET, key: `year=2026/month=11/${FILE}` }], log, emit)).rejects.toThrow(UnparsableObjectsError);
+  });
+
+  test('publishes one embedded-metric-format line per invocation: namespace, Database and Table dimensions, four counts', async () => {
+    const objects = [
+      ...objectsFor(hourlyValues(2)),
+      { bucket: BUCKET, key: 'events/year=2026/month=11_$folder$' },
+      { bucket: 'someone-elses-bucket', key: partitionKeyFor(HOURLY, ['2026', '11', '27', '05']) },
+    ];
+    glueMock.on(BatchCreatePartitionCommand).resolves({
+      Errors: [{ PartitionValues: hourlyValues(2)[1], ErrorDetail: { ErrorCode: 'AlreadyExistsException', ErrorMessage: 'exists' } }],
+    });
+
+    await registerPartitions(glue, HOURLY, objects, log, emit);
+
+    expect(metricLines).toHaveLength(1);
+    const line = JSON.parse(metricLines[0]);
+    expect(line).toEqual({
+      _aws: {
+        Timestamp: expect.any(Number),
+        CloudWatchMetrics: [{
+          Namespace: 'cdk-serverless-data-lake/PartitionRegistration',
+          Dimensions: [['Database', 'Table']],
+          Metrics: [
+            { Name: 'PartitionsRegistered', Unit: 'Count' },
+            { Name: 'UnparsableObjects', Unit: 'Count' },
+            { Name: 'RegistrationFailures', Unit: 'Count' },
+            { Name: 'IgnoredObjects', Unit: 'Count' },
+          ],
+        }],
+      },
+      Database: 'lake_db',
+      Table: 'events',
+      PartitionsRegistered: 1,
+      UnparsableObjects: 0,
+      RegistrationFailures: 0,
+      IgnoredObjects: 2,
+    });
+    expect(Math.abs(line._aws.Timestamp - Date.now())).toBeLessThan(60_000);
+  });
+
+  test('counts Glue entry errors and failed calls as RegistrationFailures, and a failed GetTable as a failure of every partition', async () => {
+    glueMock.on(BatchCreatePartitionCommand).resolves({
+      Errors: [{ PartitionValues: hourlyValues(3)[0], ErrorDetail: { ErrorCode: 'InternalServiceException', ErrorMessage: 'boom' } }],
+    });
+    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(3)), log, emit)).rejects.toThrow(/failed to register 1 of 3/);
+    expect(metricCounts()).toEqual({ PartitionsRegistered: 2, UnparsableObjects: 0, RegistrationFailures: 1, IgnoredObjects: 0 });
+
+    metricLines = [];
+    resetTableCache();
+    glueMock.on(GetTableCommand).rejects(new AccessDeniedException({ message: 'denied', $metadata: {} }));
+    await expect(registerPartitions(glue, HOURLY, objectsFor(hourlyValues(3)), log, emit)).rejects.toThrow(/cannot read table/);
+    expect(metricCounts()).toEqual({ PartitionsRegistered: 0, UnparsableObjects: 0, RegistrationFailures: 3, IgnoredObjects: 0 });
+  });
+
+  test('without a metrics writer the line goes to stdout as the JSON object alone (no console prefix), so CloudWatch extracts it', async () => {
+    const written: string[] = [];
+    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    try {
+      await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), log);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(written).toHaveLength(1);
+    expect(written[0].endsWith('}\n')).toBe(true);
+    expect(JSON.parse(written[0])).toMatchObject({ Database: 'lake_db', Table: 'events', PartitionsRegistered: 1 });
+  });
+
   test('GIVEN no log function WHEN registered THEN JSON lines go to console.log', async () => {
     const spy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
     try {
-      await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)));
+      await registerPartitions(glue, HOURLY, objectsFor(hourlyValues(1)), undefined, emit);
       expect(spy).toHaveBeenCalledTimes(1);
       expect(JSON.parse(spy.mock.calls[0][0] as string)).toMatchObject({ level: 'INFO', message: 'partitions registered', registered: 1 });
     } finally {
@@ -760,6 +909,20 @@ describe('partition-registrar.lambda handler', () => {
       expect(spy).toHaveBeenCalled();
     } finally {
       spy.mockRestore();
+    }
+  });
+
+  test('GIVEN a key under the data prefix that does not parse WHEN the entry runs THEN the invocation fails, so Lambda retries it and then dead-letters it', async () => {
+    Object.assign(process.env, ENV);
+    const logSpy = vi.spyOn(console, 'log').mockImplementation(() => undefined);
+    const outSpy = vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    try {
+      const { handler } = await import('../../src/crawled-catalog/partition-registrar.lambda.js');
+      await expect(handler(eventBridgeObjectCreated(`events/year=2026/month=11/${FILE}`))).rejects.toThrow(/do not parse against the partition layout/);
+      expect(outSpy).toHaveBeenCalledWith(expect.stringContaining('"UnparsableObjects":1'));
+    } finally {
+      logSpy.mockRestore();
+      outSpy.mockRestore();
     }
   });
 

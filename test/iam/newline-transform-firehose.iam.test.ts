@@ -28,7 +28,7 @@ function setUp(parquet: boolean) {
     streamKey: principal.arnOf(idOf(stack, ingest.encryptionKey!)),
     bucket: principal.arnOf(idOf(stack, lake.bucket)),
     lakeKey: principal.arnOf(idOf(stack, lake.encryptionKey!)),
-    fn: principal.arnOf(idOf(stack, delivery.processorFunction!)),
+    fn: delivery.processorFunction ? principal.arnOf(idOf(stack, delivery.processorFunction)) : undefined,
     table: `arn:aws:glue:${REGION}:${ACCOUNT}:table/${catalog.databaseName}/clicks`,
     otherTable: `arn:aws:glue:${REGION}:${ACCOUNT}:table/${catalog.databaseName}/orders`,
   };
@@ -63,9 +63,22 @@ describe('delivery role (Parquet)', () => {
     expect(await s.principal.decide('s3:PutObject', `${s.bucket}/${key}`)).toBe('ImplicitlyDenied');
   });
 
-  test('cannot read or delete lake objects, nor write other buckets', async () => {
-    expect(await s.principal.decide('s3:GetObject', `${s.bucket}/clicks/year=2026/x.parquet`)).toBe('ImplicitlyDenied');
+  test('gets objects under its own table\'s prefixes only and lists the bucket, as AWS documents for Firehose', async () => {
+    for (const key of ['clicks/year=2026/x.parquet', 'raw/clicks/x.gz', 'errors/clicks/x']) {
+      expect(await s.principal.decide('s3:GetObject', `${s.bucket}/${key}`)).toBe('Allowed');
+    }
+    for (const key of ['orders/year=2026/x.parquet', 'raw/orders/x.gz', 'other/clicks/x']) {
+      expect(await s.principal.decide('s3:GetObject', `${s.bucket}/${key}`)).toBe('ImplicitlyDenied');
+    }
+    for (const action of ['s3:ListBucket', 's3:ListBucketMultipartUploads', 's3:GetBucketLocation']) {
+      expect(await s.principal.decide(action, s.bucket)).toBe('Allowed');
+    }
+    expect(await s.principal.decide('s3:ListBucket', 'arn:aws:s3:::another-bucket')).toBe('ImplicitlyDenied');
+  });
+
+  test('cannot delete lake objects, nor write other buckets', async () => {
     expect(await s.principal.decide('s3:DeleteObject', `${s.bucket}/clicks/year=2026/x.parquet`)).toBe('ImplicitlyDenied');
+    expect(await s.principal.decide('s3:DeleteObjectVersion', `${s.bucket}/clicks/year=2026/x.parquet`)).toBe('ImplicitlyDenied');
     expect(await s.principal.decide('s3:PutObject', 'arn:aws:s3:::another-bucket/clicks/x')).toBe('ImplicitlyDenied');
   });
 
@@ -82,14 +95,20 @@ describe('delivery role (Parquet)', () => {
     }
   });
 
-  test('invokes the newline function only', async () => {
-    expect(await s.principal.decide('lambda:InvokeFunction', s.fn)).toBe('Allowed');
+  test('invokes no Lambda: no processor runs before the conversion', async () => {
+    expect(s.fn).toBeUndefined();
     expect(await s.principal.decide('lambda:InvokeFunction', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`)).toBe('ImplicitlyDenied');
-    expect(await s.principal.decide('lambda:UpdateFunctionCode', s.fn)).toBe('ImplicitlyDenied');
   });
 });
 
 describe('delivery role (JSON lines)', () => {
+  test('invokes the newline function only', async () => {
+    const s = setUp(false);
+    expect(await s.principal.decide('lambda:InvokeFunction', s.fn!)).toBe('Allowed');
+    expect(await s.principal.decide('lambda:InvokeFunction', `arn:aws:lambda:${REGION}:${ACCOUNT}:function:other`)).toBe('ImplicitlyDenied');
+    expect(await s.principal.decide('lambda:UpdateFunctionCode', s.fn!)).toBe('ImplicitlyDenied');
+  });
+
   test('has no Glue access at all', async () => {
     const s = setUp(false);
     expect(await s.principal.decide('glue:GetTable', s.table)).toBe('ImplicitlyDenied');

@@ -33,12 +33,13 @@ function logicalIdOf(stack: Stack, c: { node: { defaultChild?: unknown } }): str
   return stack.getLogicalId(c.node.defaultChild as never);
 }
 
-function setUp(grant: 'write' | 'read', encryption?: IngestEncryption) {
+function setUp(grant: 'write' | 'read' | 'fan-out', encryption?: IngestEncryption) {
   const stack = newStack();
   const ingest = new StreamIngest(stack, 'Ingest', { encryption });
   const role = new iam.Role(stack, 'App', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
   if (grant === 'write') ingest.grantWrite(role);
-  else ingest.grantRead(role);
+  else if (grant === 'read') ingest.grantRead(role);
+  else ingest.grantReadFanOut(role, 'clicks-app');
   const principal = SimulatedPrincipal.ofRole(stack, logicalIdOf(stack, role));
   const streamArn = principal.arnOf(logicalIdOf(stack, ingest.stream));
   const keyArn = ingest.encryptionKey ? principal.arnOf(logicalIdOf(stack, ingest.encryptionKey)) : undefined;
@@ -93,6 +94,47 @@ describe('grantRead', () => {
     expect(await s.principal.decide('kms:Decrypt', s.keyArn!)).toBe('Allowed');
     expect(await s.principal.decide('kms:Decrypt', OTHER_KEY)).toBe('ImplicitlyDenied');
     expect(await s.principal.decide('kms:GenerateDataKey', s.keyArn!)).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('grantReadFanOut', () => {
+  let s: ReturnType<typeof setUp>;
+  // A consumer's ARN: the stream's, then /consumer/<name>:<registration timestamp>.
+  const consumer = (name: string) => `${s.streamArn}/consumer/${name}:1764672000`;
+  beforeAll(() => {
+    s = setUp('fan-out');
+  });
+
+  test.each(['kinesis:RegisterStreamConsumer', 'kinesis:ListStreamConsumers', 'kinesis:DescribeStreamSummary', 'kinesis:ListShards'])('allows %s on this stream', async (action) => {
+    expect(await s.principal.decide(action, s.streamArn)).toBe('Allowed');
+    expect(await s.principal.decide(action, OTHER_STREAM)).toBe('ImplicitlyDenied');
+  });
+
+  test.each(['kinesis:SubscribeToShard', 'kinesis:DescribeStreamConsumer'])('allows %s on the named consumer of this stream only', async (action) => {
+    expect(await s.principal.decide(action, consumer('clicks-app'))).toBe('Allowed');
+    expect(await s.principal.decide(action, consumer('another-app'))).toBe('ImplicitlyDenied');
+    expect(await s.principal.decide(action, `${OTHER_STREAM}/consumer/clicks-app:1764672000`)).toBe('ImplicitlyDenied');
+  });
+
+  test('cannot deregister the consumer, poll the stream, write it, or administer it', async () => {
+    expect(await s.principal.decide('kinesis:DeregisterStreamConsumer', consumer('clicks-app'))).toBe('ImplicitlyDenied');
+    for (const action of ['kinesis:GetRecords', 'kinesis:GetShardIterator', ...WRITE_ACTIONS, 'kinesis:DeleteStream', 'kinesis:StopStreamEncryption']) {
+      expect(await s.principal.decide(action, s.streamArn)).toBe('ImplicitlyDenied');
+    }
+  });
+
+  test('allows decrypt with the stream key only', async () => {
+    expect(await s.principal.decide('kms:Decrypt', s.keyArn!)).toBe('Allowed');
+    expect(await s.principal.decide('kms:Decrypt', OTHER_KEY)).toBe('ImplicitlyDenied');
+    expect(await s.principal.decide('kms:GenerateDataKey', s.keyArn!)).toBe('ImplicitlyDenied');
+  });
+});
+
+describe('grantRead (polling) and enhanced fan-out', () => {
+  test('a polling reader cannot subscribe to a consumer\'s shards nor register one', async () => {
+    const s = setUp('read');
+    expect(await s.principal.decide('kinesis:SubscribeToShard', `${s.streamArn}/consumer/any:1764672000`)).toBe('ImplicitlyDenied');
+    expect(await s.principal.decide('kinesis:RegisterStreamConsumer', s.streamArn)).toBe('ImplicitlyDenied');
   });
 });
 

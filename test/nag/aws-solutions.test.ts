@@ -139,10 +139,11 @@ describe('CrawledCatalog', () => {
 describe('NewlineTransformFirehose', () => {
   const schema = new TableSchema([{ name: 'id', type: ColumnType.STRING }]);
   const configurations: Array<[string, boolean, (stack: Stack) => NewlineStrategy | undefined]> = [
-    ['Parquet, bundled Lambda', true, () => undefined],
-    ['JSON lines, bundled Lambda', false, () => undefined],
-    ['Parquet, built-in delimiter', true, () => NewlineStrategy.appendDelimiter()],
+    ['Parquet, no processor (the default)', true, () => undefined],
+    ['JSON lines, bundled Lambda (the default)', false, () => undefined],
+    ['JSON lines, built-in delimiter', false, () => NewlineStrategy.appendDelimiter()],
     ['JSON lines, your Lambda', false, (stack) => NewlineStrategy.lambdaFunction(lambda.Function.fromFunctionArn(stack, 'Mine', 'arn:aws:lambda:eu-west-1:123456789012:function:mine'))],
+    ['Parquet, your Lambda', true, (stack) => NewlineStrategy.lambdaFunction(lambda.Function.fromFunctionArn(stack, 'Mine', 'arn:aws:lambda:eu-west-1:123456789012:function:mine'))],
   ];
 
   test.each(configurations)('has no unacknowledged finding with %s', (_name, parquet, newline) => {

@@ -59,6 +59,7 @@ export function resolveIntrinsics(resources: Resources, value: Json): Json {
       if (name === 'AWS::Region') return REGION;
       if (name === 'AWS::AccountId') return ACCOUNT;
       if (name === 'AWS::URLSuffix') return 'amazonaws.com';
+      if (name === 'AWS::StackId') return `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/TestStack/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0`;
       const res = resources[name];
       if (!res) throw new Error(`unknown Ref ${name}`);
       return refOf(res.Type, name);
