@@ -40,6 +40,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-kinesis@^3',
     '@smithy/node-http-handler@^4',
     'esbuild@^0.28',
+    '@duckdb/node-api@1.5.6-r.1',
   ],
   jsiiVersion: '~6.0.0',
 

@@ -5,3 +5,5 @@ export * from './layout/partition-layout';
 export * from './partitioned-parquet-lake/partitioned-parquet-lake';
 export * from './crawled-catalog/crawled-catalog';
 export * from './newline-transform-firehose/newline-transform-firehose';
+export * from './athena-query-layer/athena-query-layer';
+export * from './athena-query-layer/athena-query';
