@@ -72,7 +72,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     bundlingOptions: { sourcemap: false },
   },
 
-  gitignore: ['cdk.out/', 'test-reports/', '.venv/', 'examples/java/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
+  gitignore: ['cdk.out/', 'test-reports/', '.venv/', 'examples/java/target/', '/.ci/trino-sql/target/', '__pycache__/', '.jsii.tabl.json', '*.tabl.json'],
   npmignoreEnabled: true,
   npmIgnoreOptions: {
     ignorePatterns: ['examples/', '.ci/', 'bench/', 'cdk.out/', 'test-reports/', 'catalog-info.yaml', '/.venv/', 'rosetta/', 'vitest.config.mts', 'requirements-dev.txt'],

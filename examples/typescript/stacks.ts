@@ -6,6 +6,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { REDACT_TRANSFORM_SOURCE } from './redact-transform';
 import {
+  AthenaQueryLayer,
   ColumnType,
   CrawledCatalog,
   IngestEncryption,
@@ -14,6 +15,7 @@ import {
   PartitionDiscovery,
   PartitionLayout,
   PartitionedParquetLake,
+  QueryResultsLocation,
   RecrawlPolicy,
   StreamCapacity,
   StreamIngest,
@@ -149,6 +151,39 @@ export function buildExampleApp(props: AppProps = {}): App {
       newline,
     });
   }
+
+  // 6. The query stage: one workgroup over a schema-first and a schema-on-read table, results in
+  //    a bucket of its own; a second workgroup keeps results under a prefix of the lake bucket.
+  const queryStack = new Stack(app, 'QueryExample', {
+    description: 'cdk-serverless-data-lake example: Athena workgroups and saved queries over the lake',
+  });
+  const queryLake = new PartitionedParquetLake(queryStack, 'Lake');
+  const purchases = new CrawledCatalog(queryStack, 'Purchases', {
+    bucket: queryLake.bucket,
+    layout: queryLake.layout,
+    tableName: 'purchases',
+    schema: clicks,
+  });
+  const sessions = new CrawledCatalog(queryStack, 'Sessions', {
+    bucket: queryLake.bucket,
+    layout: queryLake.layout,
+    tableName: 'sessions',
+  });
+  const workGroup = new AthenaQueryLayer(queryStack, 'Queries', {
+    tables: [purchases, sessions],
+    bytesScannedCutoffPerQuery: Size.gibibytes(50),
+    serverAccessLogsBucket: queryLake.accessLogsBucket,
+  });
+  const queryAnalyst = new iam.Role(queryStack, 'Analyst', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    description: 'Example analyst: may query the purchases and sessions tables in one workgroup',
+  });
+  workGroup.grantQuery(queryAnalyst);
+  new AthenaQueryLayer(queryStack, 'Reports', {
+    tables: [purchases],
+    results: QueryResultsLocation.inBucket(queryLake.bucket, 'athena-results/reports/'),
+    resultReuseMaxAge: Duration.hours(1),
+  });
 
   return app;
 }

@@ -203,6 +203,8 @@ export interface ResultReuseByAgeConfiguration {
 }
 
 const DEFAULT_RESULTS_PREFIX = 'athena-results/';
+// Construct IDs of a table's saved statements, in the order tableQueries returns them.
+const QUERY_IDS = ['LatestPartition', 'StarterQuery', 'RowsPerPartition'];
 // Athena's minimum for BytesScannedCutoffPerQuery, in bytes.
 // https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html
 const MIN_CUTOFF_BYTES = 10_000_000;
@@ -433,28 +435,29 @@ export class AthenaQueryLayer extends Construct {
     this.tables.push(catalog);
     if (options.savedQueries ?? true) {
       const tableQueriesList = tableQueries(catalog.databaseName, catalog.tableName, catalog.layout, catalog.schema);
-      for (const q of tableQueriesList) {
-        const id = `${catalog.tableName}${q.parameters ? 'Statement' : 'Query'}${q.name.replace(/[^a-zA-Z0-9]/g, '')}`;
+      const scope = new Construct(this, `Table-${catalog.databaseName}-${catalog.tableName}`);
+      for (const [i, q] of tableQueriesList.entries()) {
+        const id = QUERY_IDS[i];
         if (q.parameters) {
           if (q.name.length > STATEMENT_NAME_MAX) {
             throw dataLakeError(this, `the prepared statement name '${statementName(catalog.tableName, '…')}' is over ${STATEMENT_NAME_MAX} characters: use a shorter tableName, or addTable with savedQueries: false`);
           }
-          const statement = new athena.CfnPreparedStatement(this, id, {
+          const statement = new athena.CfnPreparedStatement(scope, id, {
             statementName: q.name,
             workGroup: this.workGroupName,
             description: q.description.slice(0, 1024),
             queryStatement: q.sql,
           });
-          statement.addDependency(this.workGroup);
+          statement.node.addDependency(this.workGroup);
         } else {
-          const query = new athena.CfnNamedQuery(this, id, {
+          const query = new athena.CfnNamedQuery(scope, id, {
             name: q.name,
             database: catalog.databaseName,
             workGroup: this.workGroupName,
             description: q.description.slice(0, 1024),
             queryString: q.sql,
           });
-          query.addDependency(this.workGroup);
+          query.node.addDependency(this.workGroup);
         }
         this.queries.push(q);
       }
