@@ -7,3 +7,4 @@ export * from './crawled-catalog/crawled-catalog';
 export * from './newline-transform-firehose/newline-transform-firehose';
 export * from './athena-query-layer/athena-query-layer';
 export * from './athena-query-layer/athena-query';
+export * from './lake-monitoring/lake-monitoring';

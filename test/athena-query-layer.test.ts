@@ -320,7 +320,7 @@ describe('validation', () => {
   test.each([
     [{ removalPolicy: RemovalPolicy.DESTROY }, 'removalPolicy applies to the results bucket this construct defines, got it with QueryResultsLocation.inBucket(): remove removalPolicy, or use QueryResultsLocation.newBucket()'],
     [{ serverAccessLogsBucket: 'logs' }, 'serverAccessLogsBucket configures the results bucket this construct defines, got it with QueryResultsLocation.inBucket(): configure access logs where your bucket is defined, or use QueryResultsLocation.newBucket()'],
-  ])('with inBucket, rejects %o', (props, message) => {
+  ] as Array<[{ removalPolicy?: RemovalPolicy; serverAccessLogsBucket?: string }, string]>)('with inBucket, rejects %o', (props, message) => {
     const stack = newStack();
     const bucket = new s3.Bucket(stack, 'B');
     const p = { ...props, serverAccessLogsBucket: props.serverAccessLogsBucket ? new s3.Bucket(stack, 'Logs') : undefined };

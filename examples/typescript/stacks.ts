@@ -10,6 +10,8 @@ import {
   ColumnType,
   CrawledCatalog,
   IngestEncryption,
+  LakeAlarmActions,
+  LakeMonitoring,
   NewlineStrategy,
   NewlineTransformFirehose,
   PartitionDiscovery,
@@ -183,6 +185,51 @@ export function buildExampleApp(props: AppProps = {}): App {
     tables: [purchases],
     results: QueryResultsLocation.inBucket(queryLake.bucket, 'athena-results/reports/'),
     resultReuseMaxAge: Duration.hours(1),
+  });
+
+  // 7. Monitoring: a Parquet lake with event-driven registration and a JSON-lines lake with the
+  //    bundled newline Lambda and a crawler, each watched stage by stage, one composite alarm per
+  //    lake notifying an encrypted topic, and a dashboard per lake.
+  const monitoredStack = new Stack(app, 'MonitoringExample', {
+    description: 'cdk-serverless-data-lake example: alarms with runbooks and a dashboard for every stage of two lakes',
+  });
+  const monitoredLake = new PartitionedParquetLake(monitoredStack, 'Lake', { eventBridgeEnabled: true });
+  const ordersIngest = new StreamIngest(monitoredStack, 'OrdersIngest');
+  const ordersCatalog = new CrawledCatalog(monitoredStack, 'Orders', {
+    bucket: monitoredLake.bucket,
+    layout: monitoredLake.layout,
+    tableName: 'orders',
+    schema: clicks,
+    partitionDiscovery: PartitionDiscovery.eventDriven(),
+  });
+  const ordersDelivery = new NewlineTransformFirehose(monitoredStack, 'OrdersDelivery', {
+    stream: ordersIngest.stream,
+    bucket: monitoredLake.bucket,
+    layout: monitoredLake.layout,
+    tableName: 'orders',
+    table: ordersCatalog.table,
+  });
+  const ordersQueries = new AthenaQueryLayer(monitoredStack, 'Queries', { tables: [ordersCatalog], serverAccessLogsBucket: monitoredLake.accessLogsBucket });
+  new LakeMonitoring(monitoredStack, 'OrdersMonitoring', {
+    ingest: ordersIngest,
+    delivery: ordersDelivery,
+    catalog: ordersCatalog,
+    queryLayer: ordersQueries,
+    alarmActions: LakeAlarmActions.newTopic(),
+  });
+  const logsIngest = new StreamIngest(monitoredStack, 'AppLogsIngest', { retentionPeriod: Duration.hours(24) });
+  const logsCatalog = new CrawledCatalog(monitoredStack, 'AppLogs', { bucket: monitoredLake.bucket, layout: monitoredLake.layout, tableName: 'app_logs' });
+  const logsDelivery = new NewlineTransformFirehose(monitoredStack, 'AppLogsDelivery', {
+    stream: logsIngest.stream,
+    bucket: monitoredLake.bucket,
+    layout: monitoredLake.layout,
+    tableName: 'app_logs',
+  });
+  new LakeMonitoring(monitoredStack, 'AppLogsMonitoring', {
+    ingest: logsIngest,
+    delivery: logsDelivery,
+    catalog: logsCatalog,
+    alarmActions: LakeAlarmActions.newTopic(),
   });
 
   return app;

@@ -284,6 +284,23 @@ export class NewlineTransformFirehose extends Construct {
   /** Name of the table the records belong to. */
   public readonly tableName: string;
 
+  /** How long Firehose buffers records before it writes an object to the table's prefix. */
+  public readonly bufferingInterval: Duration;
+
+  /**
+   * How long Firehose buffers records before it writes a raw-backup object.
+   *
+   * @default - none without a raw backup
+   */
+  public readonly rawBackupBufferingInterval?: Duration;
+
+  /**
+   * How long Firehose buffers records before it invokes the processor Lambda.
+   *
+   * @default - none without a processor Lambda
+   */
+  public readonly processorBufferInterval?: Duration;
+
   public constructor(scope: Construct, id: string, props: NewlineTransformFirehoseProps) {
     super(scope, id);
     const stack = Stack.of(this);
@@ -398,6 +415,7 @@ export class NewlineTransformFirehose extends Construct {
     } else {
       const fn = newline._fn ?? this.bundledFunction(logKey);
       this.processorFunction = fn;
+      this.processorBufferInterval = processorInterval;
       role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], resources: [fn.functionArn] }),
       );
@@ -468,6 +486,8 @@ export class NewlineTransformFirehose extends Construct {
     );
     acknowledgeFirehoseCidrMapping(this);
     this.deliveryStream = deliveryStream;
+    this.bufferingInterval = bufferingInterval;
+    this.rawBackupBufferingInterval = rawBackup ? backupInterval : undefined;
   }
 
   /**

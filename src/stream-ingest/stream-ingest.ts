@@ -228,6 +228,13 @@ export class StreamIngest extends Construct {
    */
   public readonly shardEstimate?: ShardEstimate;
 
+  /**
+   * How long the stream keeps records: what an iterator-age alarm is derived from.
+   *
+   * @default - unknown when the stream is yours and imported
+   */
+  public readonly retentionPeriod?: Duration;
+
   public constructor(scope: Construct, id: string, props: StreamIngestProps = {}) {
     super(scope, id);
 
@@ -243,6 +250,7 @@ export class StreamIngest extends Construct {
     const encryption = props.encryption ?? IngestEncryption.customerManagedKey();
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
     this.validate(props.streamName, capacity, retentionPeriod);
+    this.retentionPeriod = retentionPeriod;
 
     let encryptionKey: kms.IKey | undefined;
     if (encryption._kind === 'CUSTOMER_MANAGED') {
