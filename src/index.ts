@@ -8,3 +8,4 @@ export * from './newline-transform-firehose/newline-transform-firehose';
 export * from './athena-query-layer/athena-query-layer';
 export * from './athena-query-layer/athena-query';
 export * from './lake-monitoring/lake-monitoring';
+export * from './quicksight-data-set/quicksight-data-set';

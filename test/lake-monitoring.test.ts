@@ -75,7 +75,10 @@ function alarmOf(stack: Stack, t: Template, alarm: cloudwatch.IAlarm) {
   const metrics = Object.fromEntries(
     queries
       .filter((q) => q.MetricStat)
-      .map((q) => [q.Id, { namespace: q.MetricStat.Metric.Namespace, name: q.MetricStat.Metric.MetricName, stat: q.MetricStat.Stat, period: q.MetricStat.Period }]),
+      .map((q) => {
+        const stat = q.MetricStat;
+        return [q.Id, { namespace: stat.Metric.Namespace, name: stat.Metric.MetricName, stat: stat.Stat, period: stat.Period }];
+      }),
   );
   return { id, props: resource.Properties, expression: expression.Expression as string, metrics };
 }
@@ -238,7 +241,7 @@ describe('derived thresholds and choices', () => {
   test.each([true, false])('rawBackup %s: backup freshness watched only with a backup', (rawBackup) => {
     const { stack, t, monitoring } = monitored({ rawBackup });
     const a = alarmOf(stack, t, monitoring.stageAlarms.delivery);
-    expect(Object.values(a.metrics).some((m) => m.name === 'BackupToS3.DataFreshness')).toBe(rawBackup);
+    expect(Object.values(a.metrics).some((m) => (m as { name: string }).name === 'BackupToS3.DataFreshness')).toBe(rawBackup);
   });
 
   test('JSON lines with the bundled newline Lambda: its buffer in the freshness, processor success watched, and the function alarmed', () => {

@@ -9,6 +9,7 @@ import {
   AthenaQueryLayer,
   ColumnType,
   CrawledCatalog,
+  DataSetImportMode,
   IngestEncryption,
   LakeAlarmActions,
   LakeMonitoring,
@@ -18,7 +19,9 @@ import {
   PartitionLayout,
   PartitionedParquetLake,
   QueryResultsLocation,
+  QuickSightDataSet,
   RecrawlPolicy,
+  SpiceRefresh,
   StreamCapacity,
   StreamIngest,
   TableSchema,
@@ -181,6 +184,15 @@ export function buildExampleApp(props: AppProps = {}): App {
     description: 'Example analyst: may query the purchases and sessions tables in one workgroup',
   });
   workGroup.grantQuery(queryAnalyst);
+  // QuickSight over the purchases table (opt-in): SPICE refreshed daily, with the starter
+  //    analysis and dashboard. The QuickSight subscription and the group must exist (README).
+  new QuickSightDataSet(queryStack, 'PurchasesDataSet', {
+    queryLayer: workGroup,
+    catalog: purchases,
+    owners: ['arn:aws:quicksight:us-east-1:111122223333:group/default/analysts'],
+    importMode: DataSetImportMode.spice({ refresh: SpiceRefresh.daily({ timeOfDay: '02:30', timeZone: 'Europe/Berlin' }) }),
+    starterDashboard: true,
+  });
   new AthenaQueryLayer(queryStack, 'Reports', {
     tables: [purchases],
     results: QueryResultsLocation.inBucket(queryLake.bucket, 'athena-results/reports/'),

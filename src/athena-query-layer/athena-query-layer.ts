@@ -254,6 +254,7 @@ export class AthenaQueryLayer extends Construct {
   public readonly resultReuseConfiguration?: ResultReuseByAgeConfiguration;
 
   private readonly tables: CrawledCatalog[] = [];
+  private readonly metricsPublished: boolean;
   private readonly grantees: iam.IGrantable[] = [];
   private readonly queries: AthenaQuery[] = [];
 
@@ -395,6 +396,7 @@ export class AthenaQueryLayer extends Construct {
     this.workGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
 
     this.workGroupName = workGroupName;
+    this.metricsPublished = metrics;
     this.resultsBucket = resultsBucket;
     this.resultsPrefix = prefix;
     this.encryptionKey = encryptionKey;
@@ -424,7 +426,7 @@ export class AthenaQueryLayer extends Construct {
     if (this.tables.some((t) => `${t.databaseName}.${t.tableName}` === key)) {
       throw dataLakeError(this, `addTable got the table ${key} twice: add each table once`);
     }
-    if (catalog.layout.tableRoot(catalog.tableName) === this.resultsPrefix || this.resultsPrefix.startsWith(catalog.layout.tableRoot(catalog.tableName))) {
+    if (this.resultsPrefix.startsWith(catalog.layout.tableRoot(catalog.tableName))) {
       if (catalog.bucket === this.resultsBucket) {
         throw dataLakeError(
           this,
@@ -523,7 +525,7 @@ export class AthenaQueryLayer extends Construct {
         }),
       )
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.encryptionKey.keyArn] }));
-    acknowledgeGrantWildcards(grantee, [results], `Query results are read and written under the workgroup's results prefix only, where Athena names the objects`);
+    acknowledgeGrantWildcards(grantee, [results], 'Query results are read and written under the workgroup\'s results prefix only, where Athena names the objects');
     for (const table of this.tables) grant = grant.combine(table.grantRead(grantee));
     return grant;
   }
@@ -545,7 +547,7 @@ export class AthenaQueryLayer extends Construct {
   }
 
   private athenaMetric(metricName: string, props: cloudwatch.MetricOptions): cloudwatch.Metric {
-    if (this.workGroup.workGroupConfiguration && !(this.workGroup.workGroupConfiguration as athena.CfnWorkGroup.WorkGroupConfigurationProperty).publishCloudWatchMetricsEnabled) {
+    if (!this.metricsPublished) {
       throw dataLakeError(this, `metric ${metricName} needs publishCloudWatchMetrics: true, got false: the workgroup publishes no metrics; turn them on or remove the metric`);
     }
     return new cloudwatch.Metric({

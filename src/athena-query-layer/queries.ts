@@ -1,6 +1,6 @@
+import { AthenaQuery } from './athena-query';
 import { PartitionGranularity, PartitionLayout } from '../layout/partition-layout';
 import { TableSchema } from '../schema/table-schema';
-import { AthenaQuery } from './athena-query';
 
 /** A SQL identifier, always double-quoted (Athena DML quoting), with embedded quotes doubled. */
 export function quoteIdentifier(name: string): string {
@@ -92,7 +92,7 @@ export function tableQueries(databaseName: string, tableName: string, layout: Pa
     description: `The newest rows of ${tableName}: up to 100 rows of the latest ${period}'s partition that has data, the current ${period} or the one before it (UTC)`,
     sql: [
       `-- Up to 100 rows of the latest ${period}'s partition of ${tableName} that has data: the current ${period}, or the`,
-      `-- previous one while Firehose is still buffering the current one. Reads those two partitions only.`,
+      '-- previous one while Firehose is still buffering the current one. Reads those two partitions only.',
       'WITH recent AS (',
       '  SELECT *',
       `  FROM ${table}`,

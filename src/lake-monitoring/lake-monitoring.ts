@@ -223,9 +223,10 @@ export class LakeMonitoring extends Construct {
       problems.push('iteratorAgeThreshold is needed for a stream of yours whose retention this library does not know: set it, e.g. to a quarter of the retention');
     }
     const retention = props.ingest?.retentionPeriod;
-    if (props.iteratorAgeThreshold !== undefined && retention !== undefined && props.iteratorAgeThreshold.toMilliseconds() >= retention.toMilliseconds()) {
+    const given = props.iteratorAgeThreshold;
+    if (given !== undefined && retention !== undefined && given.toMilliseconds() >= retention.toMilliseconds()) {
       problems.push(
-        `iteratorAgeThreshold must be less than the stream's retention (${retention.toHumanString()}), got ${props.iteratorAgeThreshold.toHumanString()}: records expire before it fires; use e.g. ${Duration.hours(retention.toHours() / 4).toHumanString()}`,
+        `iteratorAgeThreshold must be less than the stream's retention (${retention.toHumanString()}), got ${given.toHumanString()}: records expire before it fires; use e.g. ${Duration.hours(retention.toHours() / 4).toHumanString()}`,
       );
     }
     throwIfAny(this, problems);
@@ -365,12 +366,19 @@ export class LakeMonitoring extends Construct {
       });
     }
     if (conditions.length === 0) {
-      conditions.push({ label: 'S3 put failures (%)', metric: new cloudwatch.MathExpression({
-        expression: '100 * (1 - FILL(s, 1))',
-        usingMetrics: { s: delivery.metricDeliveryToS3Success({ period: PERIOD }) },
-        label: 'failed S3 puts (%)',
-        period: PERIOD,
-      }), comparison: '>', threshold: 0, fill: 0, why: 'any' });
+      conditions.push({
+        label: 'S3 put failures (%)',
+        metric: new cloudwatch.MathExpression({
+          expression: '100 * (1 - FILL(s, 1))',
+          usingMetrics: { s: delivery.metricDeliveryToS3Success({ period: PERIOD }) },
+          label: 'failed S3 puts (%)',
+          period: PERIOD,
+        }),
+        comparison: '>',
+        threshold: 0,
+        fill: 0,
+        why: 'any',
+      });
     }
     return this.stageAlarm('DeliveryErrors', `records to errors/ (Firehose ${delivery.tableName})`, conditions, {
       means: `records are going to errors/${delivery.tableName}/ instead of the table`,
@@ -461,13 +469,30 @@ export class LakeMonitoring extends Construct {
     ]);
   }
 
-  private stageAlarm(id: string, stage: string, conditions: Condition[], runbook: Runbook, context: cloudwatch.IMetric[], datapoints = DATAPOINTS_TO_ALARM, periods = EVALUATION_PERIODS): cloudwatch.IAlarm {
+  private stageAlarm(
+    id: string,
+    stage: string,
+    conditions: Condition[],
+    runbook: Runbook,
+    context: cloudwatch.IMetric[],
+    datapoints = DATAPOINTS_TO_ALARM,
+    periods = EVALUATION_PERIODS,
+  ): cloudwatch.IAlarm {
     const alarm = this.defineStageAlarm(this, id, `${this.lakeName} ${stage}`, stage, conditions, runbook, datapoints, periods);
     this.rows.push(this.stageRow(stage, conditions, alarm, context));
     return alarm;
   }
 
-  private defineStageAlarm(scope: IConstruct, id: string, name: string, stage: string, conditions: Condition[], runbook: Runbook, datapoints: number, periods: number): cloudwatch.Alarm {
+  private defineStageAlarm(
+    scope: IConstruct,
+    id: string,
+    name: string,
+    stage: string,
+    conditions: Condition[],
+    runbook: Runbook,
+    datapoints: number,
+    periods: number,
+  ): cloudwatch.Alarm {
     const usingMetrics: Record<string, cloudwatch.IMetric> = {};
     const terms = conditions.map((c, i) => {
       usingMetrics[`m${i}`] = c.metric;

@@ -243,14 +243,12 @@ export interface OmittedColumn {
  *
  * What CloudFormation cannot create, and must exist before the stack is deployed:
  *
- * - the QuickSight subscription of the account (Enterprise edition for groups and run-as roles)
+ * - the account's QuickSight subscription (Enterprise edition for groups and run-as roles)
  * - the QuickSight users and groups named in `owners` and `readers`
- * - without `role`: the account's QuickSight service role's access to Athena, to the lake
- *   bucket and the query results bucket (QuickSight console: Manage QuickSight, Security &
- *   permissions), and its use of the KMS keys of both (`kms:Decrypt`, and
- *   `kms:GenerateDataKey` on the results key)
- * - the lake and results buckets and their KMS keys themselves (the `CrawledCatalog` and
- *   `AthenaQueryLayer` define or import them)
+ * - without a run-as `role`, the QuickSight service role's access to: Athena; the lake bucket
+ *   and the query results bucket (QuickSight console: Manage QuickSight, Security &
+ *   permissions); and the KMS keys of both buckets (`kms:Decrypt`, plus `kms:GenerateDataKey`
+ *   on the results key), in the keys' policies or as grants
  */
 export interface QuickSightDataSetProps {
   /** The Athena workgroup QuickSight queries through (its results location, encryption and scan cutoff apply). */
@@ -321,7 +319,9 @@ export interface QuickSightDataSetProps {
    *
    * Off by default: CloudFormation owns what it defines, so edits made in the QuickSight
    * console are reverted by the next deployment; teams author their own analyses on the data
-   * set instead. Turn it on for a first look at the data, or as a template to copy.
+   * set instead. Turn it on for a first look at the data, or as a template to copy. With
+   * `DataSetImportMode.directQuery()` every view runs the visuals' queries in Athena, within
+   * the workgroup's scan cutoff; prefer SPICE for a dashboard many people open.
    *
    * @default false
    */
@@ -329,8 +329,9 @@ export interface QuickSightDataSetProps {
 }
 
 // Actions per QuickSight asset and role. The viewer sets and the analysis owner set are the
-// QuickSight Developer Guide's (update-*-permissions pages); the owner sets of data sources,
-// data sets and dashboards are the ones the QuickSight console grants an owner.
+// QuickSight Developer Guide's (its update-*-permissions pages); the guide lists no owner set
+// for data sources, data sets and dashboards: theirs add the asset's update, delete and
+// permission actions (and, for data sets, starting and cancelling SPICE ingestions).
 // https://docs.aws.amazon.com/quicksight/latest/developerguide/update-data-source-permissions.html
 const DATA_SOURCE_OWNER_ACTIONS = [
   'quicksight:DescribeDataSource',
@@ -535,7 +536,11 @@ const SHEET_ID = 'overview';
  * The starter definition: the partition period as a calculated field, a line chart of the row
  * count per period and a table of the newest rows, filtered to a recent window.
  */
-function starterDefinition(dataSetArn: string, layout: PartitionLayout, columns: string[]): quicksight.CfnDashboard.DashboardVersionDefinitionProperty {
+function starterDefinition(
+  dataSetArn: string,
+  layout: PartitionLayout,
+  columns: string[],
+): quicksight.CfnDashboard.DashboardVersionDefinitionProperty {
   const starter = STARTER[layout.granularity.name];
   const keys = layout.partitionKeys;
   const concat = keys.flatMap((k, i) => (i === 0 ? [`{${k}}`] : [`'${KEY_SEPARATORS[i]}'`, `{${k}}`]));
@@ -620,9 +625,10 @@ const MAX_TABLE_FIELDS = 199;
  * - optionally a starter analysis (`analysis`) and dashboard (`dashboard`)
  * - with a run-as `role`, its grants on the workgroup, the results and the table
  *
- * CloudFormation cannot create the QuickSight subscription, its users and groups, the account
- * QuickSight service role's access to Athena, the buckets and the KMS keys (unless you pass a
- * run-as `role`), nor the buckets and keys themselves: see `QuickSightDataSetProps`.
+ * Prerequisites CloudFormation cannot create: the account's QuickSight subscription; the users
+ * and groups in `owners` and `readers`; and, unless you pass a run-as `role`, the QuickSight
+ * service role's access to Athena, the lake and results buckets and their KMS keys (see
+ * `QuickSightDataSetProps`).
  *
  * @example
  * declare const catalog: CrawledCatalog;
@@ -695,7 +701,7 @@ export class QuickSightDataSet extends Construct {
     }
     if (props.owners.length === 0) {
       problems.push(
-        `owners must hold at least one QuickSight user or group ARN, got none: a data set no one may open is of no use; pass e.g. the ARN of your QuickSight authors' group`,
+        'owners must hold at least one QuickSight user or group ARN, got none: a data set no one may open is of no use; pass e.g. the ARN of the QuickSight group of your authors',
       );
     }
     problems.push(...principalProblems('owners', props.owners, account), ...principalProblems('readers', readers, account));
@@ -720,7 +726,7 @@ export class QuickSightDataSet extends Construct {
     }
     throwIfAny(this, problems);
 
-    const columns = inputColumns(catalog.schema!.columns, catalog.layout, spice);
+    const columns = inputColumns(catalog.schema?.columns ?? [], catalog.layout, spice);
     this.omittedColumns = columns.omitted;
     this.importMode = importMode;
     const known = columns.omitted.filter((o) => !columns.unknown.includes(o));
@@ -740,7 +746,7 @@ export class QuickSightDataSet extends Construct {
     const owners = (actions: string[]) => props.owners.map((principal) => ({ principal, actions }));
     const readersWith = (actions: string[]) => readers.map((principal) => ({ principal, actions }));
 
-    if (props.role) this.grantRole(props.role, props.queryLayer, catalog);
+    const roleGrant = props.role ? this.grantRole(props.role, props.queryLayer, catalog) : undefined;
 
     this.dataSource = new quicksight.CfnDataSource(this, 'DataSource', {
       awsAccountId: account,
@@ -752,10 +758,10 @@ export class QuickSightDataSet extends Construct {
       permissions: owners(DATA_SOURCE_OWNER_ACTIONS),
     });
     // QuickSight checks the workgroup (and, with a run-as role, the role's access) when it
-    // creates the data source: the workgroup name is a literal, so depend on it explicitly.
-    this.dataSource.addDependency(props.queryLayer.workGroup);
-    const rolePolicy = props.role?.node.tryFindChild('DefaultPolicy');
-    if (rolePolicy) this.dataSource.node.addDependency(rolePolicy);
+    // creates the data source: the workgroup name is a literal, so depend on it explicitly,
+    // and on the role's policies.
+    this.dataSource.node.addDependency(props.queryLayer.workGroup);
+    roleGrant?.applyBefore(this.dataSource);
     this.dataSourceArn = this.dataSource.attrArn;
 
     this.dataSetId = `${baseId}-data`;
@@ -800,7 +806,7 @@ export class QuickSightDataSet extends Construct {
           },
         },
       });
-      this.refreshSchedule.addDependency(this.dataSet);
+      this.refreshSchedule.node.addDependency(this.dataSet);
     }
 
     if (props.starterDashboard ?? false) {
@@ -827,15 +833,18 @@ export class QuickSightDataSet extends Construct {
    * Lets a run-as role query the table: the workgroup, its results and key, the table's
    * catalog entries and objects, and the Athena view of the table's catalog metadata.
    */
-  private grantRole(role: iam.IRole, queryLayer: AthenaQueryLayer, catalog: CrawledCatalog): void {
+  private grantRole(role: iam.IRole, queryLayer: AthenaQueryLayer, catalog: CrawledCatalog): iam.Grant {
     const stack = Stack.of(this);
-    queryLayer.grantQuery(role);
-    catalog.grantRead(role);
-    iam.Grant.addToPrincipal({
-      grantee: role,
-      actions: ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:GetTableMetadata'],
-      resourceArns: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: CATALOG })],
-    });
+    return queryLayer
+      .grantQuery(role)
+      .combine(catalog.grantRead(role))
+      .combine(
+        iam.Grant.addToPrincipal({
+          grantee: role,
+          actions: ['athena:GetDataCatalog', 'athena:GetDatabase', 'athena:GetTableMetadata'],
+          resourceArns: [stack.formatArn({ service: 'athena', resource: 'datacatalog', resourceName: CATALOG })],
+        }),
+      );
   }
 }
 
