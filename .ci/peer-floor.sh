@@ -25,4 +25,6 @@ npm install --no-save --no-audit --no-fund --loglevel=error "aws-cdk-lib@$FLOOR"
 installed="$(node -p "require('aws-cdk-lib/package.json').version")"
 [[ "$installed" == "$FLOOR" ]] || { echo "peer-floor: expected aws-cdk-lib $FLOOR, got $installed" >&2; exit 1; }
 echo "peer-floor: aws-cdk-lib $installed"
-CDK_DISABLE_VERSION_CHECK=1 npx vitest run --reporter=dot --exclude 'test/lint/**' --exclude 'test/nag/**' --outputFile.json=/dev/null
+# cdk-nag 3 needs a newer aws-cdk-lib than the floor: its checks (test/nag/ and the tests named
+# 'cdk-nag ...') run in the main test run, on the aws-cdk-lib the repository builds with.
+CDK_DISABLE_VERSION_CHECK=1 npx vitest run --reporter=dot --exclude 'test/lint/**' --exclude 'test/nag/**' -t '^(?!.*cdk-nag)' --outputFile.json=/dev/null

@@ -9,3 +9,4 @@ export * from './athena-query-layer/athena-query-layer';
 export * from './athena-query-layer/athena-query';
 export * from './lake-monitoring/lake-monitoring';
 export * from './quicksight-data-set/quicksight-data-set';
+export * from './serverless-data-lake/serverless-data-lake';

@@ -239,6 +239,12 @@ describe('props', () => {
         ]),
       },
     });
+  });
+
+  test('cdk-nag: no unacknowledged finding with serverAccessLogsBucket', () => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    new AthenaQueryLayer(stack, 'Queries', { serverAccessLogsBucket: lake.accessLogsBucket });
     expect(awsSolutionsFindings(stack)).toEqual([]);
   });
 

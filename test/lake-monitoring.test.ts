@@ -345,6 +345,10 @@ describe('alarm actions and the dashboard', () => {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: ['kms:Decrypt', 'kms:GenerateDataKey*'] })]) },
     });
     t.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+  });
+
+  test('cdk-nag: no unacknowledged finding with LakeAlarmActions.newTopic()', () => {
+    const { stack } = monitored({}, { alarmActions: LakeAlarmActions.newTopic() });
     expect(awsSolutionsFindings(stack)).toEqual([]);
   });
 

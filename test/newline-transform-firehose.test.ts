@@ -132,7 +132,7 @@ describe('defaults with a schema (Parquet)', () => {
     expect(statements.flatMap((st) => ([] as string[]).concat(st.Action)).filter((a) => a.startsWith('lambda:'))).toEqual([]);
   });
 
-  test('logs delivery errors to a KMS-encrypted log group kept one year, with a key-policy statement of its own', () => {
+  test('logs delivery errors to a KMS-encrypted log group kept one year, the key usable by CloudWatch Logs for it', () => {
     const { stack, lake, delivery } = setUp();
     const d = destination(stack).Properties.ExtendedS3DestinationConfiguration;
     expect(d.CloudWatchLoggingOptions).toMatchObject({ Enabled: true, LogGroupName: stack.resolve(delivery.logGroup.logGroupName) });
@@ -142,14 +142,16 @@ describe('defaults with a schema (Parquet)', () => {
     expect(groups[0].DeletionPolicy).toBe('Retain');
     expect(delivery.logKey).toBe(lake.encryptionKey);
     Template.fromStack(stack).hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: `AllowLogs${Names.uniqueId(delivery)}`, Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsForFirehoseDeliveries', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
     });
   });
 
-  test('the log group is named anew with each creation of the stack, and the key policy names exactly that group', () => {
+  test('the log group is named anew with each creation of the stack, and the key policy names the delivery groups of that creation', () => {
     // A retained group with a fixed name would make re-creating a deleted stack fail on the
     // group left behind. The name ends with the first part of the stack's UUID, which changes
-    // with every creation, and the key-policy condition is built from the same expression.
+    // with every creation, and the key-policy condition is built from the same expression: one
+    // statement for every delivery group of this creation of the stack, so that a key shared by
+    // many deliveries holds one statement, not one per delivery.
     const { stack, delivery } = setUp();
     const [group] = logGroups(stack, '/aws/kinesisfirehose/');
     const name = group.Properties.LogGroupName;
@@ -157,11 +159,18 @@ describe('defaults with a schema (Parquet)', () => {
     expect(JSON.stringify(name)).toMatch(/^\{"Fn::Join":\["",\["\/aws\/kinesisfirehose\/[^"]*Delivery[^"]*-",\{"Fn::Select":\[0,\{"Fn::Split":\["-",\{"Fn::Select":\[2,\{"Fn::Split":\["\/",\{"Ref":"AWS::StackId"\}\]\}\]\}\]\}\]\}\]\]\}$/);
     // the delivery's logGroup is that group
     expect(Template.fromStack(stack).findResources('AWS::Logs::LogGroup')[stack.resolve(delivery.logGroup.logGroupName).Ref].Properties.LogGroupName).toEqual(name);
-    const statement = keyPolicyStatement(stack, `AllowLogs${Names.uniqueId(delivery)}`);
-    const condition = JSON.stringify(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']);
-    expect(condition).toContain(`:log-group:${name['Fn::Join'][1][0]}",${JSON.stringify(STACK_UUID_PREFIX)}`);
-    expect(condition).toContain('{"Ref":"AWS::StackId"}');
-    expect(condition).not.toContain('*');
+    const statement = keyPolicyStatement(stack, 'AllowCloudWatchLogsForFirehoseDeliveries');
+    const condition = statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn'];
+    expect(condition['Fn::Join'][1].slice(-2)).toEqual([':logs:eu-west-1:123456789012:log-group:/aws/kinesisfirehose/*-', STACK_UUID_PREFIX]);
+    expect(statement.Action).toEqual(['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey']);
+  });
+
+  test('deliveries sharing a key add one key-policy statement between them', () => {
+    const { stack, lake } = setUp();
+    const other = new StreamIngest(stack, 'Other');
+    new NewlineTransformFirehose(stack, 'Second', { stream: other.stream, bucket: lake.bucket, layout: lake.layout, tableName: 'orders' });
+    keyPolicyStatement(stack, 'AllowCloudWatchLogsForFirehoseDeliveries');
+    expect(logGroups(stack, '/aws/kinesisfirehose/')).toHaveLength(2);
   });
 
   test('the role trusts Firehose for this account only, and the stream waits for its policy', () => {

@@ -94,6 +94,8 @@ LIBRARY_ACKNOWLEDGED_MAPPING = "Mappings/awscdkawskinesisfirehoseCidrBlocks:"
 LIBRARY_ACKNOWLEDGED_REASON_START = "The stack's only mapping is awscdkawskinesisfirehoseCidrBlocks"
 VALIDATION_REPORT_FILE = "validation-report.json"
 LAMBDA_RUNTIME = "nodejs24.x"
+FIREHOSE_LOG_PREFIX = "/aws/kinesisfirehose/"
+FIREHOSE_LOG_GROUPS = "/aws/kinesisfirehose/*-"
 # The runtime family of aws-cdk-lib's bucket-notification handler (inline Python code; the exact
 # version is aws-cdk-lib's choice).
 NOTIFICATIONS_RUNTIME_PREFIX = "python3."
@@ -626,7 +628,10 @@ def check_lake_template(lake: dict) -> tuple:
         naming = []
         for key_id, statement in logs_statements:
             arn = join_parts(statement.get("Condition", {}).get("ArnLike", {}).get("kms:EncryptionContext:aws:logs:arn"))
-            if len(arn) >= 2 and arn[-1] == STACK_SUFFIX and isinstance(arn[-2], str) and arn[-2].endswith(f":log-group:{name}"):
+            # Delivery log groups share one statement for every delivery group of this creation of
+            # the stack (/aws/kinesisfirehose/*-<suffix>); the registrar's names its own group.
+            pattern = FIREHOSE_LOG_GROUPS if name.startswith(FIREHOSE_LOG_PREFIX) else name
+            if len(arn) >= 2 and arn[-1] == STACK_SUFFIX and isinstance(arn[-2], str) and arn[-2].endswith(f":log-group:{pattern}"):
                 naming.append(key_id)
         check(naming == [lake_key_id], f"log group {logical_id}: expected one statement of the lake key {lake_key_id} for {name}<suffix>, got it in {naming}")
 

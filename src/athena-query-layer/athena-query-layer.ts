@@ -85,7 +85,20 @@ export interface AthenaTableOptions {
 /**
  * Props of {@link AthenaQueryLayer}.
  */
-export interface AthenaQueryLayerProps {
+export interface AthenaQueryLayerProps extends AthenaQueryLayerOptions {
+  /**
+   * Tables the workgroup serves; add more with `addTable`.
+   *
+   * @default - none
+   */
+  readonly tables?: CrawledCatalog[];
+}
+
+/**
+ * The workgroup's settings: everything but the tables (also what `ServerlessDataLake` passes
+ * through to it).
+ */
+export interface AthenaQueryLayerOptions {
   /**
    * Name of the workgroup: 1 to 128 letters, digits, periods, underscores or hyphens.
    * Changing it replaces the workgroup.
@@ -100,13 +113,6 @@ export interface AthenaQueryLayerProps {
    * @default - names the construct path
    */
   readonly description?: string;
-
-  /**
-   * Tables the workgroup serves; add more with `addTable`.
-   *
-   * @default - none
-   */
-  readonly tables?: CrawledCatalog[];
 
   /**
    * Where query results are written.
@@ -472,11 +478,20 @@ export class AthenaQueryLayer extends Construct {
    * read query executions and results, and read saved queries, in this workgroup only; read the
    * catalog entries and the data objects (under `<table>/`, never raw/ or errors/) of the tables
    * it serves, and decrypt them; read and write objects under the results prefix, with the
-   * results key. Nothing more: no other workgroup, no write to the lake. Tables added later
-   * with `addTable` are granted to the same grantee.
+   * results key. Nothing more: no other workgroup, no write to the lake. Without `tables`,
+   * tables added later with `addTable` are granted to the same grantee.
+   *
+   * @param grantee who may query
+   * @param tables only these of the tables the workgroup serves (default: all of them, and
+   *   those added later)
    */
-  public grantQuery(grantee: iam.IGrantable): iam.Grant {
-    this.grantees.push(grantee);
+  public grantQuery(grantee: iam.IGrantable, tables?: CrawledCatalog[]): iam.Grant {
+    for (const table of tables ?? []) {
+      if (!this.tables.includes(table)) {
+        throw dataLakeError(this, `grantQuery got the table ${table.databaseName}.${table.tableName}, which this workgroup does not serve: addTable it first, or leave it out`);
+      }
+    }
+    if (!tables) this.grantees.push(grantee);
     let grant = iam.Grant.addToPrincipal({
       grantee,
       actions: [
@@ -526,7 +541,7 @@ export class AthenaQueryLayer extends Construct {
       )
       .combine(iam.Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resourceArns: [this.encryptionKey.keyArn] }));
     acknowledgeGrantWildcards(grantee, [results], 'Query results are read and written under the workgroup\'s results prefix only, where Athena names the objects');
-    for (const table of this.tables) grant = grant.combine(table.grantRead(grantee));
+    for (const table of tables ?? this.tables) grant = grant.combine(table.grantRead(grantee));
     return grant;
   }
 

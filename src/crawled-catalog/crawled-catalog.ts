@@ -45,15 +45,28 @@ export class CatalogDatabase {
     return new CatalogDatabase(false, databaseName);
   }
 
+  /**
+   * The database of another catalog of this app, e.g. to keep many tables in one database.
+   * Unlike `fromName`, the table (and the crawler or registration function) is created after
+   * that database when the other catalog defines it.
+   */
+  public static fromCatalog(catalog: CrawledCatalog): CatalogDatabase {
+    return new CatalogDatabase(false, catalog.databaseName, catalog.databaseResource);
+  }
+
   /** @internal */
   public readonly _define: boolean;
 
   /** @internal */
   public readonly _name?: string;
 
-  private constructor(define: boolean, name?: string) {
+  /** @internal */
+  public readonly _resource?: glue.CfnDatabase;
+
+  private constructor(define: boolean, name?: string, resource?: glue.CfnDatabase) {
     this._define = define;
     this._name = name;
+    this._resource = resource;
   }
 }
 
@@ -234,7 +247,7 @@ export class PartitionDiscovery {
 /**
  * Properties of a `CrawledCatalog`.
  */
-export interface CrawledCatalogProps {
+export interface CrawledCatalogProps extends CatalogOptions {
   /** The lake bucket the table's objects are in (e.g. `PartitionedParquetLake.bucket`). */
   readonly bucket: s3.IBucket;
 
@@ -255,7 +268,13 @@ export interface CrawledCatalogProps {
    * @default - schema-on-read: the crawler infers the table
    */
   readonly schema?: TableSchema;
+}
 
+/**
+ * How a `CrawledCatalog` keeps its table: everything but the bucket, the layout, the table name
+ * and the schema (also what `ServerlessDataLake` passes through to it).
+ */
+export interface CatalogOptions {
   /**
    * Description of the table.
    *
@@ -328,6 +347,13 @@ const CRAWLER_LOG_GROUP_PREFIX = '/aws-glue/crawlers';
 export class CrawledCatalog extends Construct {
   /** Name of the Glue database. */
   public readonly databaseName: string;
+
+  /**
+   * The database this construct defines.
+   *
+   * @default - none when the database is named with `CatalogDatabase.fromName` or `fromCatalog`
+   */
+  public readonly databaseResource?: glue.CfnDatabase;
 
   /** Name of the table. */
   public readonly tableName: string;
@@ -441,12 +467,14 @@ export class CrawledCatalog extends Construct {
     this.schema = props.schema;
     this.partitionDiscovery = discovery;
 
-    let cfnDatabase: glue.CfnDatabase | undefined;
+    // The database this table must come after: the one defined here, or another catalog's.
+    let cfnDatabase: glue.CfnDatabase | undefined = database._resource;
     if (database._define) {
       cfnDatabase = new glue.CfnDatabase(this, 'Database', {
         catalogId: stack.account,
         databaseInput: { name: databaseName, description: `Data lake database (${this.node.path})` },
       });
+      this.databaseResource = cfnDatabase;
     }
 
     if (props.schema) {

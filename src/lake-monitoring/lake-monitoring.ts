@@ -55,9 +55,9 @@ export class LakeAlarmActions {
 }
 
 /**
- * Props of {@link LakeMonitoring}: any subset of one lake's pipeline.
+ * Props of {@link LakeMonitoring}: any subset of one lake's pipeline, and how to watch it.
  */
-export interface LakeMonitoringProps {
+export interface LakeMonitoringProps extends LakeMonitoringOptions {
   /**
    * Name of the lake in alarm names, descriptions and the dashboard.
    *
@@ -95,7 +95,12 @@ export interface LakeMonitoringProps {
    * @default - no query row on the dashboard
    */
   readonly queryLayer?: AthenaQueryLayer;
+}
 
+/**
+ * How a `LakeMonitoring` watches a lake (also what `ServerlessDataLake` passes through to it).
+ */
+export interface LakeMonitoringOptions {
   /**
    * Where the composite alarm notifies.
    *

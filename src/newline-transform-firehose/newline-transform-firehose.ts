@@ -79,31 +79,10 @@ export class NewlineStrategy {
 }
 
 /**
- * Properties of a `NewlineTransformFirehose`.
+ * How a `NewlineTransformFirehose` delivers: everything but the stream, the lake and the table
+ * (also what `ServerlessDataLake` passes through to it).
  */
-export interface NewlineTransformFirehoseProps {
-  /** The stream records are read from (e.g. `StreamIngest.stream`). */
-  readonly stream: kinesis.IStream;
-
-  /** The lake bucket records are delivered to (e.g. `PartitionedParquetLake.bucket`). */
-  readonly bucket: s3.IBucket;
-
-  /** The lake's partition layout: the source of the data, error and raw-backup prefixes. */
-  readonly layout: PartitionLayout;
-
-  /** The table the records belong to: its folder in the lake. */
-  readonly tableName: string;
-
-  /**
-   * The Glue table to convert records to Parquet against (e.g. `CrawledCatalog.table`). With
-   * it, JSON records are converted to Parquet (SNAPPY); without it, they are delivered as
-   * newline-delimited JSON, GZIP-compressed.
-   *
-   * @see https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html
-   * @default - no conversion: newline-delimited JSON, GZIP
-   */
-  readonly table?: glue.CfnTable;
-
+export interface DeliveryOptions {
   /**
    * How each record gets its newline (JSON lines), or your Lambda processor before the Parquet
    * conversion. With `table`, only `NewlineStrategy.lambdaFunction(fn)` is accepted: the
@@ -213,6 +192,33 @@ export interface NewlineTransformFirehoseProps {
    * @default - the lake bucket's key when it has one, else a key is defined
    */
   readonly encryptionKey?: kms.IKey;
+}
+
+/**
+ * Properties of a `NewlineTransformFirehose`.
+ */
+export interface NewlineTransformFirehoseProps extends DeliveryOptions {
+  /** The stream records are read from (e.g. `StreamIngest.stream`). */
+  readonly stream: kinesis.IStream;
+
+  /** The lake bucket records are delivered to (e.g. `PartitionedParquetLake.bucket`). */
+  readonly bucket: s3.IBucket;
+
+  /** The lake's partition layout: the source of the data, error and raw-backup prefixes. */
+  readonly layout: PartitionLayout;
+
+  /** The table the records belong to: its folder in the lake. */
+  readonly tableName: string;
+
+  /**
+   * The Glue table to convert records to Parquet against (e.g. `CrawledCatalog.table`). With
+   * it, JSON records are converted to Parquet (SNAPPY); without it, they are delivered as
+   * newline-delimited JSON, GZIP-compressed.
+   *
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/record-format-conversion.html
+   * @default - no conversion: newline-delimited JSON, GZIP
+   */
+  readonly table?: glue.CfnTable;
 }
 
 // Firehose S3 destination limits.
@@ -392,12 +398,14 @@ export class NewlineTransformFirehose extends Construct {
       description: `Encrypts the Firehose logs of ${this.node.path}`,
       enableKeyRotation: true,
     });
-    // One statement per delivery stream (several may share the lake key), each for its own group.
+    // One key-policy statement for the delivery log groups of this stack's creation, however many
+    // delivery streams share the key (a lake key shared by 60 lakes stays far under 32 KB).
     const { logGroup, arn: logGroupArn } = encryptedLogGroup(this, 'Logs', {
       prefix: '/aws/kinesisfirehose/',
       key: logKey,
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      sid: `AllowLogs${Names.uniqueId(this)}`.slice(0, 100),
+      sid: 'AllowCloudWatchLogsForFirehoseDeliveries',
+      onePolicyStatementForPrefix: true,
       warningId: 'cdk-serverless-data-lake:NewlineTransformFirehose.keyPolicy',
     });
     this.logGroup = logGroup;

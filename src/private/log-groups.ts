@@ -18,9 +18,7 @@ import { allowLogsToUseKey } from './logs-key';
  * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-logs-loggroup.html
  */
 export function recreatableLogGroupName(scope: Construct, prefix: string, name?: string): string {
-  const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
-  const suffix = Fn.select(0, Fn.split('-', stackUuid));
-  return `${prefix}${name ?? Names.uniqueResourceName(scope, { maxLength: 400, separator: '-' })}-${suffix}`;
+  return `${prefix}${name ?? Names.uniqueResourceName(scope, { maxLength: 400, separator: '-' })}-${stackSuffix(scope)}`;
 }
 
 /** Options of {@link encryptedLogGroup}. */
@@ -37,6 +35,20 @@ export interface EncryptedLogGroupOptions {
   readonly sid: string;
   /** Warning ID when the key policy cannot be extended (an imported key). */
   readonly warningId: string;
+  /**
+   * One key-policy statement for every group of this prefix in the stack's creation
+   * (`<prefix>*-<stack UUID part>`), added once per key, instead of one per group: keeps a key
+   * shared by many groups (many lakes' deliveries) far under KMS's 32 KB policy limit.
+   */
+  readonly onePolicyStatementForPrefix?: boolean;
+}
+
+// Keys that already carry the statement for a prefix, per prefix.
+const keysWithPrefixStatement = new WeakMap<kms.IKey, Set<string>>();
+
+function stackSuffix(scope: Construct): string {
+  const stackUuid = Fn.select(2, Fn.split('/', Stack.of(scope).stackId));
+  return Fn.select(0, Fn.split('-', stackUuid));
 }
 
 /**
@@ -48,7 +60,23 @@ export function encryptedLogGroup(scope: Construct, id: string, options: Encrypt
   const stack = Stack.of(scope);
   const logGroupName = recreatableLogGroupName(scope, options.prefix, options.name);
   const arn = stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: logGroupName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-  allowLogsToUseKey(scope, options.key, arn, options.sid, options.warningId);
+  if (options.onePolicyStatementForPrefix) {
+    const done = keysWithPrefixStatement.get(options.key) ?? new Set<string>();
+    const marker = `${stack.node.addr}:${options.prefix}`;
+    if (!done.has(marker)) {
+      const pattern = stack.formatArn({
+        service: 'logs',
+        resource: 'log-group',
+        resourceName: `${options.prefix}*-${stackSuffix(scope)}`,
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+      });
+      allowLogsToUseKey(scope, options.key, pattern, options.sid, options.warningId);
+      done.add(marker);
+      keysWithPrefixStatement.set(options.key, done);
+    }
+  } else {
+    allowLogsToUseKey(scope, options.key, arn, options.sid, options.warningId);
+  }
   const logGroup = new logs.LogGroup(scope, id, { logGroupName, encryptionKey: options.key, retention: options.retention });
   return { logGroup, arn };
 }

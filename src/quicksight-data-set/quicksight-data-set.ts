@@ -250,7 +250,7 @@ export interface OmittedColumn {
  *   permissions); and the KMS keys of both buckets (`kms:Decrypt`, plus `kms:GenerateDataKey`
  *   on the results key), in the keys' policies or as grants
  */
-export interface QuickSightDataSetProps {
+export interface QuickSightDataSetProps extends QuickSightDataSetOptions {
   /** The Athena workgroup QuickSight queries through (its results location, encryption and scan cutoff apply). */
   readonly queryLayer: AthenaQueryLayer;
 
@@ -259,7 +259,13 @@ export interface QuickSightDataSetProps {
    * synth, and a schema-on-read table has none until its crawler runs.
    */
   readonly catalog: CrawledCatalog;
+}
 
+/**
+ * Who sees the data set and how it is filled: everything but the workgroup and the table (also
+ * what `ServerlessDataLake` passes through to it).
+ */
+export interface QuickSightDataSetOptions {
   /**
    * QuickSight users or groups that own the data set, its data source and the starter
    * analysis and dashboard: they may use, edit, share, refresh and delete them. At least one

@@ -643,8 +643,11 @@ public final class App {
                 Object condition = map(map(entry.getValue().getOrDefault("Condition", Map.of())).getOrDefault("ArnLike", Map.of()))
                         .get("kms:EncryptionContext:aws:logs:arn");
                 List<Object> arn = condition == null ? List.of() : joinParts(condition);
+                // Delivery log groups share one statement for every delivery group of this creation
+                // of the stack (/aws/kinesisfirehose/*-<suffix>); the registrar's names its own group.
+                String pattern = group.getValue().startsWith("/aws/kinesisfirehose/") ? "/aws/kinesisfirehose/*-" : group.getValue();
                 if (arn.size() >= 2 && canonical(STACK_SUFFIX).equals(canonical(arn.get(arn.size() - 1)))
-                        && arn.get(arn.size() - 2) instanceof String part && part.endsWith(":log-group:" + group.getValue())) {
+                        && arn.get(arn.size() - 2) instanceof String part && part.endsWith(":log-group:" + pattern)) {
                     naming.add(entry.getKey());
                 }
             }
