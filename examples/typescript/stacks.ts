@@ -21,6 +21,7 @@ import {
   QueryResultsLocation,
   QuickSightDataSet,
   RecrawlPolicy,
+  ServerlessDataLake,
   SpiceRefresh,
   StreamCapacity,
   StreamIngest,
@@ -243,6 +244,36 @@ export function buildExampleApp(props: AppProps = {}): App {
     catalog: logsCatalog,
     alarmActions: LakeAlarmActions.newTopic(),
   });
+
+  // 8. The whole pipeline in one call per table: a schema-first lake (Parquet, projection) and a
+  //    schema-on-read lake (JSON lines, newline Lambda, crawler) sharing the first one's bucket,
+  //    key, database and workgroup; monitoring on, QuickSight off. The Python and Java example
+  //    apps synthesize this same stack.
+  const facadeStack = new Stack(app, 'ServerlessDataLakeExample', {
+    description: 'cdk-serverless-data-lake example: two lakes, each in one call, sharing a bucket, a key, a database and a workgroup',
+  });
+  const clickLake = new ServerlessDataLake(facadeStack, 'Clicks', {
+    tableName: 'clicks',
+    columns: [
+      { name: 'event_id', type: ColumnType.STRING },
+      { name: 'user_id', type: ColumnType.BIGINT },
+      { name: 'amount', type: ColumnType.decimal(10, 2) },
+      { name: 'event_time', type: ColumnType.TIMESTAMP },
+    ],
+    monitoringOptions: { alarmActions: LakeAlarmActions.newTopic() },
+  });
+  const rawLake = new ServerlessDataLake(facadeStack, 'Raw', { tableName: 'raw_events', shareWith: clickLake });
+  const facadeProducer = new iam.Role(facadeStack, 'Producer', {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: 'Example producer: may put records into the clicks and raw_events streams',
+  });
+  clickLake.grantWrite(facadeProducer);
+  rawLake.grantWrite(facadeProducer);
+  const facadeAnalyst = new iam.Role(facadeStack, 'Analyst', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    description: 'Example analyst: may query the clicks table',
+  });
+  clickLake.grantQuery(facadeAnalyst);
 
   return app;
 }
