@@ -1,4 +1,4 @@
-import { App, AppProps, CfnResource, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import { App, AppProps, CfnOutput, CfnResource, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -274,6 +274,10 @@ export function buildExampleApp(props: AppProps = {}): App {
     description: 'Example analyst: may query the clicks table',
   });
   clickLake.grantQuery(facadeAnalyst);
+  // What "Deploying it" in the README needs to put a record and query it.
+  new CfnOutput(facadeStack, 'ClicksStreamName', { value: clickLake.ingest.stream.streamName });
+  new CfnOutput(facadeStack, 'WorkGroupName', { value: clickLake.queryLayer.workGroupName });
+  new CfnOutput(facadeStack, 'DatabaseName', { value: clickLake.catalog.databaseName });
 
   return app;
 }
