@@ -1,4 +1,4 @@
-import { Duration, Names, Size, Stack, TimeZone } from 'aws-cdk-lib';
+import { Duration, Size, Stack, TimeZone } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
