@@ -41,6 +41,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@smithy/node-http-handler@^4',
     'esbuild@^0.28',
     '@duckdb/node-api@1.5.6-r.1',
+    '@aws-sdk/client-s3@^3',
+    '@aws-sdk/client-sqs@^3',
+    '@aws-sdk/client-lambda@^3',
+    '@aws-cdk/integ-runner@^2',
   ],
   jsiiVersion: '~6.0.0',
 
@@ -136,10 +140,20 @@ new JsonFile(project, 'examples/typescript/tsconfig.json', {
 // Benchmarks: commands, not tests. They measure the bundled handlers that ship.
 // ---------------------------------------------------------------------------------------------
 const bench = project.addTask('bench', {
-  description: 'Benchmark the bundled newline handler against a naive one and the JSON floor',
+  description: 'Benchmark the bundled newline handler against a naive one, the cheapest new-string handler (target) and the JSON floor (information)',
 });
 bench.spawn(project.bundler.bundleTask);
 bench.exec('node bench/newline-handler/run.mjs', { receiveArgs: true });
+const benchProducer = project.addTask('bench:producer', {
+  description: 'Benchmark the bundled batch producer against one PutRecord per record, on kinesalite',
+});
+benchProducer.spawn(project.bundler.bundleTask);
+benchProducer.exec('node bench/producer/run.mjs', { receiveArgs: true });
+const benchSynth = project.addTask('bench:synth', {
+  description: 'Benchmark synthesis of ServerlessDataLake stacks against bare aws-cdk-lib L2 stacks (1, 10 and 30 lakes)',
+});
+benchSynth.spawn(project.compileTask); // it measures lib/; schema-first lakes need no bundled assets
+benchSynth.exec('node bench/synth/run.mjs', { receiveArgs: true });
 
 // ---------------------------------------------------------------------------------------------
 // Docs: README and @example snippets must compile under jsii-rosetta strict.

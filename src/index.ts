@@ -10,3 +10,4 @@ export * from './athena-query-layer/athena-query';
 export * from './lake-monitoring/lake-monitoring';
 export * from './quicksight-data-set/quicksight-data-set';
 export * from './serverless-data-lake/serverless-data-lake';
+export * from './batch-trigger/batch-trigger';

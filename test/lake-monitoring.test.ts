@@ -7,6 +7,8 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, test } from 'vitest';
 import {
   AthenaQueryLayer,
+  BatchTrigger,
+  BatchTriggerSource,
   ColumnType,
   CrawledCatalog,
   LakeAlarmActions,
@@ -325,6 +327,25 @@ describe('derived thresholds and choices', () => {
     expect(body).toContain(`Workgroup ${queryLayer.workGroupName}`);
   });
 
+  test('a batch trigger: its dead-letter queue and the bundled producer\'s dead-lettered, oversized and malformed records; the producer alarmed', () => {
+    const stack = newStack();
+    const p = pipeline(stack, 'Clicks');
+    const batchTrigger = new BatchTrigger(stack, 'Batch', { stream: p.ingest.stream, source: BatchTriggerSource.directInvoke(), replay: { bucket: p.lake.bucket, layout: p.lake.layout, tables: ['clicks'] } });
+    const m = new LakeMonitoring(stack, 'Monitoring', { ingest: p.ingest, batchTrigger, lakeName: 'clicks' });
+    const t = Template.fromStack(stack);
+    const a = alarmOf(stack, t, m.stageAlarms.batch);
+    expect(a.expression).toBe('(FILL(m0, 0) > 0) + (FILL(m1, 0) > 0) + (FILL(m2, 0) > 0) + (FILL(m3, 0) > 0)');
+    expect(a.metrics).toEqual({
+      m0: { namespace: 'AWS/SQS', name: 'ApproximateNumberOfMessagesVisible', stat: 'Maximum', period: 300 },
+      m1: { namespace: expect.any(String), name: 'RecordsDeadLettered', stat: 'Sum', period: 300 },
+      m2: { namespace: expect.any(String), name: 'OversizedRecords', stat: 'Sum', period: 300 },
+      m3: { namespace: expect.any(String), name: 'MalformedRecords', stat: 'Sum', period: 300 },
+    });
+    expect(a.props).toMatchObject({ EvaluationPeriods: 1, DatapointsToAlarm: 1 });
+    expect(a.props.AlarmDescription).toContain('What to do: read the dead-letter messages');
+    expect(m.stageAlarms[`lambda:${batchTrigger.producer.node.path}`]).toBeDefined();
+  });
+
   test('a catalog alone is watched with lakeName from its table', () => {
     const stack = newStack();
     const p = pipeline(stack, 'Clicks', { discovery: PartitionDiscovery.crawler() });
@@ -373,7 +394,7 @@ describe('validation', () => {
   test('nothing to watch', () => {
     const stack = newStack();
     expect(() => new LakeMonitoring(stack, 'Monitoring', {})).toThrow(
-      "LakeMonitoring at 'TestStack/Monitoring': needs at least one of ingest, delivery or catalog to watch, got none: pass the pipeline constructs of the lake",
+      "LakeMonitoring at 'TestStack/Monitoring': needs at least one of ingest, delivery, catalog or batchTrigger to watch, got none: pass the pipeline constructs of the lake",
     );
   });
 

@@ -102,8 +102,10 @@ describe('defaults with a schema (Parquet)', () => {
       Enabled: true,
       InputFormatConfiguration: { Deserializer: { OpenXJsonSerDe: {} } },
       OutputFormatConfiguration: { Serializer: { ParquetSerDe: { Compression: 'SNAPPY' } } },
-      SchemaConfiguration: { DatabaseName: catalog.databaseName, TableName: { Ref: stack.getLogicalId(catalog.table!) }, CatalogId: '123456789012', Region: 'eu-west-1' },
+      SchemaConfiguration: { DatabaseName: catalog.databaseName, TableName: 'clicks', CatalogId: '123456789012', Region: 'eu-west-1' },
     });
+    // The literal table name (no Ref to the AWS::Glue::Table), and the table is created first.
+    expect(destination(stack).DependsOn).toContain(stack.getLogicalId(catalog.table!));
   });
 
   test('keeps a GZIP raw backup of every record under the raw prefix', () => {

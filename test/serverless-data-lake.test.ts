@@ -1,8 +1,10 @@
 import { Duration, Size, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import { describe, expect, test } from 'vitest';
 import {
+  BatchTriggerSource,
   CatalogDatabase,
   ColumnType,
   LakeAlarmActions,
@@ -173,6 +175,38 @@ describe('options reach each child', () => {
     const l = new ServerlessDataLake(stack, 'L', { tableName: 'clicks', columns: COLUMNS, quickSight: { owners: ['arn:aws:quicksight:us-east-1:123456789012:group/default/analysts'] } });
     expect(l.quickSight).toBeDefined();
     Template.fromStack(stack).hasResourceProperties('AWS::QuickSight::DataSource', { DataSourceParameters: { AthenaParameters: { WorkGroup: l.queryLayer.workGroupName } } });
+  });
+});
+
+describe('batch trigger', () => {
+  test('none by default', () => {
+    const stack = newStack();
+    const l = new ServerlessDataLake(stack, 'L', { tableName: 'clicks', columns: COLUMNS });
+    expect(l.batchTrigger).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::SQS::Queue', 0);
+  });
+
+  test('the bundled producer feeds the lake\'s stream, replays its raw backup and errors, and is watched', () => {
+    const stack = newStack();
+    const l = new ServerlessDataLake(stack, 'L', { tableName: 'clicks', columns: COLUMNS, batchTrigger: { source: BatchTriggerSource.directInvoke() } });
+    expect(l.batchTrigger!.stream).toBe(l.ingest.stream);
+    expect(l.batchTrigger!.usesBundledProducer).toBe(true);
+    const payload = l.batchTrigger!.replayPayload({ table: 'clicks', from: new Date('2026-12-01T00:00:00Z'), to: new Date('2026-12-02T00:00:00Z') });
+    expect(JSON.parse(payload)).toEqual({ replay: { table: 'clicks', from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z', source: 'raw' } });
+    expect(l.monitoring!.stageAlarms.batch).toBeDefined();
+    expect(l.monitoring!.stageAlarms[`lambda:${l.batchTrigger!.producer.node.path}`]).toBeDefined();
+  });
+
+  test.each([true, false])('replay %s', (replay) => {
+    const stack = newStack();
+    const l = new ServerlessDataLake(stack, 'L', {
+      tableName: 'clicks',
+      columns: COLUMNS,
+      storage: { eventBridgeEnabled: true },
+      batchTrigger: { source: BatchTriggerSource.directInvoke(replay ? undefined : { bucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket'), prefix: 'in/' }), replay },
+    });
+    if (replay) expect(() => l.batchTrigger!.replayPayload({ table: 'clicks', from: new Date(0), to: new Date(3600_000) })).not.toThrow();
+    else expect(() => l.batchTrigger!.replayPayload({ table: 'clicks', from: new Date(0), to: new Date(3600_000) })).toThrow(/needs the replay option/);
   });
 });
 

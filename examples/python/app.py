@@ -540,8 +540,11 @@ def check_lake_template(lake: dict) -> tuple:
     destination = parquet["ExtendedS3DestinationConfiguration"]
     conversion = destination.get("DataFormatConversionConfiguration", {})
     check(conversion.get("Enabled") is True, f"delivery stream {parquet_id}: DataFormatConversionConfiguration.Enabled should be true, got {conversion.get('Enabled')!r}")
-    table_ref = conversion.get("SchemaConfiguration", {}).get("TableName")
-    check(references(table_ref, orders_id), f"delivery stream {parquet_id}: should convert against the orders table {orders_id}, got {table_ref}")
+    # The table by its literal name (not a Ref to the AWS::Glue::Table), created before the stream.
+    table_name = conversion.get("SchemaConfiguration", {}).get("TableName")
+    check(table_name == "orders", f"delivery stream {parquet_id}: should convert against the table named orders, got {table_name!r}")
+    depends_on = template.find_resources("AWS::KinesisFirehose::DeliveryStream")[parquet_id].get("DependsOn", [])
+    check(orders_id in depends_on, f"delivery stream {parquet_id}: should depend on the orders table {orders_id}, got {depends_on}")
     # The conversion reads each record's JSON itself: no processor, no Lambda before it.
     check(
         "ProcessingConfiguration" not in destination,

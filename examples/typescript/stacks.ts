@@ -1,4 +1,5 @@
 import { App, AppProps, CfnOutput, CfnResource, Duration, Size, Stack, Validations } from 'aws-cdk-lib';
+import * as eventbridge from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +8,9 @@ import { Construct } from 'constructs';
 import { REDACT_TRANSFORM_SOURCE } from './redact-transform';
 import {
   AthenaQueryLayer,
+  BatchProducer,
+  BatchTrigger,
+  BatchTriggerSource,
   ColumnType,
   CrawledCatalog,
   DataSetImportMode,
@@ -261,6 +265,8 @@ export function buildExampleApp(props: AppProps = {}): App {
       { name: 'event_time', type: ColumnType.TIMESTAMP },
     ],
     monitoringOptions: { alarmActions: LakeAlarmActions.newTopic() },
+    // Replays of the raw backup and the error output, invoked by you (replayPayload).
+    batchTrigger: { source: BatchTriggerSource.directInvoke() },
   });
   const rawLake = new ServerlessDataLake(facadeStack, 'Raw', { tableName: 'raw_events', shareWith: clickLake });
   const facadeProducer = new iam.Role(facadeStack, 'Producer', {
@@ -278,6 +284,27 @@ export function buildExampleApp(props: AppProps = {}): App {
   new CfnOutput(facadeStack, 'ClicksStreamName', { value: clickLake.ingest.stream.streamName });
   new CfnOutput(facadeStack, 'WorkGroupName', { value: clickLake.queryLayer.workGroupName });
   new CfnOutput(facadeStack, 'DatabaseName', { value: clickLake.catalog.databaseName });
+
+  // 9. Batch: files landing under a prefix of the lake bucket, fed into the stream as they
+  //    arrive (S3 Object Created through EventBridge), and an hourly scheduled load of another
+  //    prefix; both producers can replay the table's raw backup and error output.
+  const batchStack = new Stack(app, 'BatchExample', {
+    description: 'cdk-serverless-data-lake example: batch files, scheduled loads and replays into the stream',
+  });
+  const batchLake = new PartitionedParquetLake(batchStack, 'Lake', { eventBridgeEnabled: true });
+  const batchIngest = new StreamIngest(batchStack, 'Ingest');
+  const replay = { bucket: batchLake.bucket, layout: batchLake.layout, tables: ['orders'] };
+  new BatchTrigger(batchStack, 'Landing', {
+    stream: batchIngest.stream,
+    source: BatchTriggerSource.s3Objects({ bucket: batchLake.bucket, prefix: 'landing/orders/' }),
+    producer: BatchProducer.bundled({ partitionKeyField: 'order_id' }),
+    replay,
+  });
+  new BatchTrigger(batchStack, 'Hourly', {
+    stream: batchIngest.stream,
+    source: BatchTriggerSource.schedule(eventbridge.Schedule.rate(Duration.hours(1)), { objects: { bucket: batchLake.bucket, prefix: 'exports/orders/' } }),
+    replay,
+  });
 
   return app;
 }

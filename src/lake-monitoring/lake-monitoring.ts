@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import { AthenaQueryLayer } from '../athena-query-layer/athena-query-layer';
+import { BatchTrigger } from '../batch-trigger/batch-trigger';
 import { CrawledCatalog } from '../crawled-catalog/crawled-catalog';
 import { NewlineTransformFirehose } from '../newline-transform-firehose/newline-transform-firehose';
 import { throwIfAny } from '../private/errors';
@@ -95,6 +96,14 @@ export interface LakeMonitoringProps extends LakeMonitoringOptions {
    * @default - no query row on the dashboard
    */
   readonly queryLayer?: AthenaQueryLayer;
+
+  /**
+   * The batch trigger: its dead-letter queue, and the bundled producer's dead-lettered,
+   * oversized and malformed records, and its function.
+   *
+   * @default - the batch stage is not watched
+   */
+  readonly batchTrigger?: BatchTrigger;
 }
 
 /**
@@ -212,10 +221,10 @@ export class LakeMonitoring extends Construct {
     super(scope, id);
     const lakeName = props.lakeName ?? props.delivery?.tableName ?? props.catalog?.tableName;
     const problems: string[] = [];
-    if (!props.ingest && !props.delivery && !props.catalog) {
-      problems.push('needs at least one of ingest, delivery or catalog to watch, got none: pass the pipeline constructs of the lake');
+    if (!props.ingest && !props.delivery && !props.catalog && !props.batchTrigger) {
+      problems.push('needs at least one of ingest, delivery, catalog or batchTrigger to watch, got none: pass the pipeline constructs of the lake');
     }
-    if (lakeName === undefined && (props.ingest || props.queryLayer)) {
+    if (lakeName === undefined && (props.ingest || props.queryLayer || props.batchTrigger)) {
       problems.push('lakeName is needed when neither delivery nor catalog names the table, got none: set lakeName, e.g. the table name');
     }
     if (props.iteratorAgeThreshold !== undefined && !props.ingest) {
@@ -250,6 +259,13 @@ export class LakeMonitoring extends Construct {
       if (alarm) stageAlarms.catalog = alarm;
       const fn = props.catalog.registrationFunction;
       if (fn) stageAlarms[`lambda:${fn.node.path}`] = this.functionAlarm(fn, 'the partition registration', 'EventBridge and Lambda retry, then the event goes to the dead-letter queue and its partition is not registered');
+    }
+    if (props.batchTrigger) {
+      stageAlarms.batch = this.batchAlarm(props.batchTrigger);
+      if (props.batchTrigger.usesBundledProducer) {
+        const fn = props.batchTrigger.producer;
+        stageAlarms[`lambda:${fn.node.path}`] = this.functionAlarm(fn, 'the batch producer', 'Lambda retries twice, then the invocation goes to the dead-letter queue; a continued object resumes where it stopped');
+      }
     }
     if (props.queryLayer) this.queryRow(props.queryLayer);
     this.stageAlarms = stageAlarms;
@@ -464,6 +480,31 @@ export class LakeMonitoring extends Construct {
       }, DATAPOINTS_TO_ALARM, EVALUATION_PERIODS);
     this.rows.push(this.stageRow(stage, conditions, alarm, []));
     return alarm;
+  }
+
+  private batchAlarm(trigger: BatchTrigger): cloudwatch.IAlarm {
+    const conditions: Condition[] = [
+      {
+        label: 'messages in the dead-letter queue',
+        metric: trigger.metricDeadLetterQueueMessages({ period: PERIOD }),
+        comparison: '>',
+        threshold: 0,
+        fill: 0,
+        why: 'any',
+      },
+    ];
+    if (trigger.usesBundledProducer) {
+      conditions.push(
+        { label: 'records dead-lettered', metric: trigger.metricRecordsDeadLettered({ period: PERIOD }), comparison: '>', threshold: 0, fill: 0, why: 'any' },
+        { label: 'records over the stream\'s limit', metric: trigger.metricOversizedRecords({ period: PERIOD }), comparison: '>', threshold: 0, fill: 0, why: 'any' },
+        { label: 'malformed records', metric: trigger.metricMalformedRecords({ period: PERIOD }), comparison: '>', threshold: 0, fill: 0, why: 'any' },
+      );
+    }
+    return this.stageAlarm('Batch', 'batch (trigger and producer)', conditions, {
+      means: 'batch records did not all reach the stream: some wait in the dead-letter queue, or were malformed',
+      causes: 'the stream throttled for longer than the retries (too few shards), records over 1 MiB, objects that are not JSON, a failed invocation',
+      action: 'read the dead-letter messages (each carries the object, offset and data), fix the cause, put them back or replay the objects; malformed lines are in the producer\'s logs with their offsets',
+    }, trigger.usesBundledProducer ? [trigger.metricRecordsRead({ period: PERIOD }), trigger.metricRecordsPut({ period: PERIOD })] : [], 1, 1);
   }
 
   private queryRow(layer: AthenaQueryLayer): void {

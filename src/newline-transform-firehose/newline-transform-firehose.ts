@@ -485,8 +485,16 @@ export class NewlineTransformFirehose extends Construct {
     // Firehose checks its permissions when the delivery stream is created.
     const policy = role.node.tryFindChild('DefaultPolicy');
     if (policy) deliveryStream.node.addDependency(policy);
-    // The table comes first through the schema configuration's Ref to it: Parquet conversion
-    // needs the table before the delivery stream exists.
+    // The schema configuration names the table by its literal name: the L2 writes a Ref to the
+    // AWS::Glue::Table, whose return value is documented loosely and whose CloudFormation
+    // identifier is compound (catalog, database, name), while Firehose wants the bare table name.
+    // The name is known here, so no Ref is needed; an explicit dependency keeps the table first
+    // (Parquet conversion needs the table before the delivery stream exists).
+    if (props.table) {
+      const cfn = deliveryStream.node.defaultChild as firehose.CfnDeliveryStream;
+      cfn.addPropertyOverride('ExtendedS3DestinationConfiguration.DataFormatConversionConfiguration.SchemaConfiguration.TableName', props.tableName);
+      deliveryStream.node.addDependency(props.table);
+    }
     acknowledge(
       deliveryStream,
       'AwsSolutions-KDF1',

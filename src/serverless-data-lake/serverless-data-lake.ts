@@ -1,6 +1,7 @@
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { AthenaQueryLayer, AthenaQueryLayerOptions } from '../athena-query-layer/athena-query-layer';
+import { BatchProducer, BatchTrigger, BatchTriggerSource } from '../batch-trigger/batch-trigger';
 import { CatalogDatabase, CatalogOptions, CrawledCatalog } from '../crawled-catalog/crawled-catalog';
 import { LakeMonitoring, LakeMonitoringOptions } from '../lake-monitoring/lake-monitoring';
 import { DeliveryOptions, NewlineTransformFirehose } from '../newline-transform-firehose/newline-transform-firehose';
@@ -9,6 +10,29 @@ import { throwIfAny } from '../private/errors';
 import { QuickSightDataSet, QuickSightDataSetOptions } from '../quicksight-data-set/quicksight-data-set';
 import { Column, TableSchema } from '../schema/table-schema';
 import { IngestEncryption, StreamIngest, StreamIngestProps } from '../stream-ingest/stream-ingest';
+
+/**
+ * The lake's batch trigger: what starts it and which producer feeds the stream.
+ */
+export interface LakeBatchTriggerOptions {
+  /** What starts the producer: a schedule, objects created under a landing prefix, or direct invokes. */
+  readonly source: BatchTriggerSource;
+
+  /**
+   * Who writes the records into the lake's stream.
+   *
+   * @default BatchProducer.bundled()
+   */
+  readonly producer?: BatchProducer;
+
+  /**
+   * Let the bundled producer replay this lake's raw backup and error output
+   * (`batchTrigger.replayPayload(...)`). Only with the bundled producer.
+   *
+   * @default true with the bundled producer
+   */
+  readonly replay?: boolean;
+}
 
 /**
  * Props of {@link ServerlessDataLake}.
@@ -106,6 +130,13 @@ export interface ServerlessDataLakeProps {
    * @default - no QuickSight resources
    */
   readonly quickSight?: QuickSightDataSetOptions;
+
+  /**
+   * A batch trigger feeding files, scheduled loads and replays into the lake's stream (opt-in).
+   *
+   * @default - no batch trigger
+   */
+  readonly batchTrigger?: LakeBatchTriggerOptions;
 }
 
 /**
@@ -156,6 +187,13 @@ export class ServerlessDataLake extends Construct {
    * @default - none unless `quickSight` is given
    */
   public readonly quickSight?: QuickSightDataSet;
+
+  /**
+   * The batch trigger.
+   *
+   * @default - none unless `batchTrigger` is given
+   */
+  public readonly batchTrigger?: BatchTrigger;
 
   /**
    * The declared schema.
@@ -225,6 +263,19 @@ export class ServerlessDataLake extends Construct {
       this.queryLayer = new AthenaQueryLayer(this, 'Queries', { ...props.query, encryptionKey: props.query?.encryptionKey ?? lakeKey });
       this.queryLayer.addTable(this.catalog, { savedQueries });
     }
+    if (props.batchTrigger) {
+      const producer = props.batchTrigger.producer ?? BatchProducer.bundled();
+      const bundled = producer._function === undefined;
+      const replay = props.batchTrigger.replay ?? bundled;
+      this.batchTrigger = new BatchTrigger(this, 'Batch', {
+        stream: this.ingest.stream,
+        source: props.batchTrigger.source,
+        producer,
+        replay: replay
+          ? { bucket: this.lake.bucket, layout: this.lake.layout, tables: [props.tableName], timeZone: props.delivery?.timeZone }
+          : undefined,
+      });
+    }
     if (monitoringOn) {
       this.monitoring = new LakeMonitoring(this, 'Monitoring', {
         ...props.monitoringOptions,
@@ -233,6 +284,7 @@ export class ServerlessDataLake extends Construct {
         delivery: this.delivery,
         catalog: this.catalog,
         queryLayer: shared ? undefined : this.queryLayer,
+        batchTrigger: this.batchTrigger,
       });
     }
     if (props.quickSight) {

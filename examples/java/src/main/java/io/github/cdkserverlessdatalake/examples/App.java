@@ -536,8 +536,12 @@ public final class App {
         Map<String, Object> conversion = map(destination.getOrDefault("DataFormatConversionConfiguration", Map.of()));
         check(Boolean.TRUE.equals(conversion.get("Enabled")),
                 "delivery stream " + parquetId + ": DataFormatConversionConfiguration.Enabled should be true, got " + conversion.get("Enabled"));
-        Object tableRef = map(conversion.getOrDefault("SchemaConfiguration", Map.of())).get("TableName");
-        check(references(tableRef, ordersId), "delivery stream " + parquetId + ": should convert against the orders table " + ordersId + ", got " + tableRef);
+        // The table by its literal name (not a Ref to the AWS::Glue::Table), created before the stream.
+        Object tableName = map(conversion.getOrDefault("SchemaConfiguration", Map.of())).get("TableName");
+        check("orders".equals(tableName), "delivery stream " + parquetId + ": should convert against the table named orders, got " + tableName);
+        Object dependsOn = map(template.findResources("AWS::KinesisFirehose::DeliveryStream").get(parquetId)).getOrDefault("DependsOn", List.of());
+        check(dependsOn instanceof List<?> deps && deps.contains(ordersId),
+                "delivery stream " + parquetId + ": should depend on the orders table " + ordersId + ", got " + dependsOn);
         // The conversion reads each record's JSON itself: no processor, no Lambda before it.
         check(!destination.containsKey("ProcessingConfiguration"),
                 "delivery stream " + parquetId + ": Parquet should have no processor, got " + destination.get("ProcessingConfiguration"));
