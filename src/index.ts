@@ -11,3 +11,4 @@ export * from './lake-monitoring/lake-monitoring';
 export * from './quicksight-data-set/quicksight-data-set';
 export * from './serverless-data-lake/serverless-data-lake';
 export * from './batch-trigger/batch-trigger';
+export * from './schema/table-format';

@@ -6,7 +6,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { AthenaQuery } from './athena-query';
-import { STATEMENT_NAME_MAX, statementName, tableQueries } from './queries';
+import { icebergTableQueries, STATEMENT_NAME_MAX, statementName, tableQueries } from './queries';
 import { CrawledCatalog } from '../crawled-catalog/crawled-catalog';
 import { acknowledge, acknowledgeGrantWildcards } from '../private/acknowledge';
 import { dataLakeError, throwIfAny } from '../private/errors';
@@ -211,6 +211,7 @@ export interface ResultReuseByAgeConfiguration {
 const DEFAULT_RESULTS_PREFIX = 'athena-results/';
 // Construct IDs of a table's saved statements, in the order tableQueries returns them.
 const QUERY_IDS = ['LatestPartition', 'StarterQuery', 'RowsPerPartition'];
+const ICEBERG_QUERY_IDS = ['LatestRows', 'TimeTravel', 'Snapshots'];
 // Athena's minimum for BytesScannedCutoffPerQuery, in bytes.
 // https://docs.aws.amazon.com/athena/latest/APIReference/API_WorkGroupConfiguration.html
 const MIN_CUTOFF_BYTES = 10_000_000;
@@ -442,10 +443,12 @@ export class AthenaQueryLayer extends Construct {
     }
     this.tables.push(catalog);
     if (options.savedQueries ?? true) {
-      const tableQueriesList = tableQueries(catalog.databaseName, catalog.tableName, catalog.layout, catalog.schema);
+      const tableQueriesList = catalog.tableFormat.isIceberg
+        ? icebergTableQueries(catalog.databaseName, catalog.tableName, catalog.layout, catalog.schema!, catalog.tableFormat.icebergOptions?.partitionColumn)
+        : tableQueries(catalog.databaseName, catalog.tableName, catalog.layout, catalog.schema);
       const scope = new Construct(this, `Table-${catalog.databaseName}-${catalog.tableName}`);
       for (const [i, q] of tableQueriesList.entries()) {
-        const id = QUERY_IDS[i];
+        const id = (catalog.tableFormat.isIceberg ? ICEBERG_QUERY_IDS : QUERY_IDS)[i];
         if (q.parameters) {
           if (q.name.length > STATEMENT_NAME_MAX) {
             throw dataLakeError(this, `the prepared statement name '${statementName(catalog.tableName, '…')}' is over ${STATEMENT_NAME_MAX} characters: use a shorter tableName, or addTable with savedQueries: false`);

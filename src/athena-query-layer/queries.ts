@@ -144,3 +144,67 @@ export function tableQueries(databaseName: string, tableName: string, layout: Pa
   };
   return [latest, template, counts];
 }
+
+/**
+ * The statements the query layer saves for an Iceberg table: the newest rows, a time-travel
+ * query and the table's snapshots (three named queries). Iceberg prunes files by the partition
+ * column itself (hidden partitioning), so the newest rows are found by filtering on it; without a
+ * partition column, by a plain LIMIT.
+ *
+ * @see https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-time-travel-and-version-travel-queries.html
+ * @see https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-table-metadata.html
+ */
+export function icebergTableQueries(databaseName: string, tableName: string, layout: PartitionLayout, schema: TableSchema, partitionColumn?: string): AthenaQuery[] {
+  const table = `${quoteIdentifier(databaseName)}.${quoteIdentifier(tableName)}`;
+  const granularity = layout.granularity.name;
+  const unit = PERIOD_UNIT[granularity];
+  const period = PERIOD_WORD[granularity];
+  const selectColumns = schema.columns.map((c) => `  ${quoteIdentifier(c.name)}`).join(',\n');
+
+  const latest: AthenaQuery = partitionColumn
+    ? {
+      name: namedQueryName(tableName, 'latest rows'),
+      description: `The newest rows of ${tableName}: up to 100 rows whose ${partitionColumn} is in the current or the previous ${period} (UTC), newest first`,
+      sql: [
+        `-- Up to 100 rows of ${tableName} whose ${partitionColumn} is in the current or the previous ${period} (UTC), newest first.`,
+        `-- The filter on ${partitionColumn} lets Iceberg skip the files of other ${period}s (the table is partitioned by ${period}(${partitionColumn})).`,
+        'SELECT',
+        selectColumns,
+        `FROM ${table}`,
+        `WHERE ${quoteIdentifier(partitionColumn)} >= date_trunc('${period}', current_timestamp - INTERVAL '1' ${unit})`,
+        `ORDER BY ${quoteIdentifier(partitionColumn)} DESC`,
+        'LIMIT 100',
+      ].join('\n'),
+    }
+    : {
+      name: namedQueryName(tableName, 'latest rows'),
+      description: `Up to 100 rows of ${tableName} (an unpartitioned Iceberg table: add a filter on a column to read less)`,
+      sql: [`-- Up to 100 rows of ${tableName}. The table is unpartitioned: filters on any column let Iceberg skip files by their column statistics.`, 'SELECT', selectColumns, `FROM ${table}`, 'LIMIT 100'].join('\n'),
+    };
+
+  const travel: AthenaQuery = {
+    name: namedQueryName(tableName, 'time travel'),
+    description: `${tableName} as it was an hour ago (Iceberg time travel): change the interval, or use FOR VERSION AS OF with a snapshot id from the snapshots query`,
+    sql: [
+      `-- ${tableName} as it was an hour ago. Time travel reaches back as far as the table keeps snapshots`,
+      '-- (the retention optimizer expires older ones). For one snapshot: FOR VERSION AS OF <snapshot_id>.',
+      'SELECT',
+      selectColumns,
+      `FROM ${table} FOR TIMESTAMP AS OF (current_timestamp - INTERVAL '1' HOUR)`,
+      'LIMIT 100',
+    ].join('\n'),
+  };
+
+  const snapshots: AthenaQuery = {
+    name: namedQueryName(tableName, 'snapshots'),
+    description: `The snapshots of ${tableName}, newest first: one per Firehose commit or optimizer run, with the snapshot ids time travel takes`,
+    sql: [
+      `-- The snapshots of ${tableName}, newest first: Firehose commits appends (or overwrites, for upserts), the optimizers replace files.`,
+      'SELECT committed_at, snapshot_id, parent_id, operation, summary',
+      `FROM ${quoteIdentifier(databaseName)}.${quoteIdentifier(`${tableName}$snapshots`)}`,
+      'ORDER BY committed_at DESC',
+      'LIMIT 100',
+    ].join('\n'),
+  };
+  return [latest, travel, snapshots];
+}

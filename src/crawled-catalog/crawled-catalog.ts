@@ -24,6 +24,8 @@ import { encryptedLogGroup } from '../private/log-groups';
 import { allowLogsToUseKey } from '../private/logs-key';
 import { nameProblem, tableNameProblems } from '../private/names';
 import { grantTableRead } from '../private/table-grants';
+import { icebergTableDefinition, IcebergTableDefinition } from '../private/iceberg';
+import { IcebergOptions, TableFormat } from '../schema/table-format';
 import { TableSchema } from '../schema/table-schema';
 
 /**
@@ -200,6 +202,7 @@ export interface CrawlerDiscoveryOptions {
  * | `projection()` | at once | none | a schema is declared (the default then) |
  * | `eventDriven()` | seconds after each object | one Lambda call per object | other engines than Athena read the catalog's partitions |
  * | `crawler()` | after the next crawl | crawler DPU-hours | the schema is inferred (the default, and only choice, without a schema) |
+ * | `icebergMetadata()` | at each Firehose commit | none | the table is Iceberg (the default, and only choice, then) |
  */
 export class PartitionDiscovery {
   /**
@@ -232,13 +235,22 @@ export class PartitionDiscovery {
     return new PartitionDiscovery('EVENTS', {});
   }
 
+  /**
+   * Nothing registers partitions: an Iceberg table (`TableFormat.iceberg()`) tracks its files and
+   * partitions in its own metadata, which every engine reads through the catalog. The default,
+   * and only choice, for Iceberg tables.
+   */
+  public static icebergMetadata(): PartitionDiscovery {
+    return new PartitionDiscovery('ICEBERG', {});
+  }
+
   /** @internal */
-  public readonly _kind: 'CRAWLER' | 'PROJECTION' | 'EVENTS';
+  public readonly _kind: 'CRAWLER' | 'PROJECTION' | 'EVENTS' | 'ICEBERG';
 
   /** @internal */
   public readonly _crawler: CrawlerDiscoveryOptions;
 
-  private constructor(kind: 'CRAWLER' | 'PROJECTION' | 'EVENTS', crawler: CrawlerDiscoveryOptions) {
+  private constructor(kind: 'CRAWLER' | 'PROJECTION' | 'EVENTS' | 'ICEBERG', crawler: CrawlerDiscoveryOptions) {
     this._kind = kind;
     this._crawler = crawler;
   }
@@ -290,9 +302,18 @@ export interface CatalogOptions {
   readonly database?: CatalogDatabase;
 
   /**
+   * How the table stores its data: Hive-style Parquet, or Apache Iceberg (needs a schema). See
+   * the README's "Hive-style Parquet or Iceberg".
+   *
+   * @default TableFormat.HIVE_PARQUET
+   */
+  readonly tableFormat?: TableFormat;
+
+  /**
    * How new partitions become queryable.
    *
-   * @default - `PartitionDiscovery.projection()` with a schema, `PartitionDiscovery.crawler()` without
+   * @default - `PartitionDiscovery.projection()` with a schema, `PartitionDiscovery.crawler()`
+   * without, `PartitionDiscovery.icebergMetadata()` for Iceberg
    */
   readonly partitionDiscovery?: PartitionDiscovery;
 
@@ -301,7 +322,7 @@ export interface CatalogOptions {
    * crawler's CloudWatch logs and Glue's S3 writes (through a Glue security configuration); with
    * event-driven registration, the registration function's log group. A statement letting
    * CloudWatch Logs use it is added to its key policy when the key is defined in this app. Not
-   * with partition projection, which runs nothing.
+   * with partition projection or Iceberg, which run neither.
    *
    * @default - the lake bucket's key when it has one, else a key is defined
    */
@@ -357,6 +378,25 @@ export class CrawledCatalog extends Construct {
 
   /** Name of the table. */
   public readonly tableName: string;
+
+  /** How the table stores its data. */
+  public readonly tableFormat: TableFormat;
+
+  /**
+   * The Glue table optimizers of an Iceberg table (compaction, snapshot retention, orphan file
+   * deletion: those turned on).
+   */
+  public readonly tableOptimizers: glue.CfnTableOptimizer[] = [];
+
+  /**
+   * The role the Glue table optimizers run as.
+   *
+   * @default - none unless an Iceberg table has an optimizer turned on
+   */
+  public readonly optimizerRole?: iam.IRole;
+
+  /** @internal */
+  public readonly _icebergDefinition?: IcebergTableDefinition;
 
   /** The lake bucket the table's objects are in. */
   public readonly bucket: s3.IBucket;
@@ -428,7 +468,10 @@ export class CrawledCatalog extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
     const schemaFirst = props.schema !== undefined;
-    const discovery = props.partitionDiscovery ?? (schemaFirst ? PartitionDiscovery.projection() : PartitionDiscovery.crawler());
+    const format = props.tableFormat ?? TableFormat.HIVE_PARQUET;
+    const iceberg = format.isIceberg;
+    const discovery =
+      props.partitionDiscovery ?? (iceberg ? PartitionDiscovery.icebergMetadata() : schemaFirst ? PartitionDiscovery.projection() : PartitionDiscovery.crawler());
     const database = props.database ?? CatalogDatabase.define();
     const databaseName = database._name ?? Names.uniqueResourceName(this, { maxLength: 200, separator: '_' }).toLowerCase().replace(/[^a-z0-9_]/g, '_');
 
@@ -437,16 +480,36 @@ export class CrawledCatalog extends Construct {
       const p = nameProblem('database name', databaseName);
       if (p) problems.push(p);
     }
-    if (props.schema) problems.push(...props.schema.validate(props.layout.partitionKeys));
-    if (!schemaFirst && discovery._kind !== 'CRAWLER') {
-      const choice = discovery._kind === 'PROJECTION' ? 'PartitionDiscovery.projection()' : 'PartitionDiscovery.eventDriven()';
+    // Iceberg columns do not share a namespace with Hive-style partition keys.
+    if (props.schema) problems.push(...props.schema.validate(iceberg ? [] : props.layout.partitionKeys));
+    let icebergDefinition: IcebergTableDefinition | undefined;
+    if (iceberg) {
+      if (!schemaFirst) {
+        problems.push('tableFormat TableFormat.iceberg() needs a schema, got none: declare schema (Iceberg tables are declared, not crawled), or use TableFormat.HIVE_PARQUET for schema-on-read');
+      } else {
+        const built = icebergTableDefinition(props.schema!, props.layout, format.icebergOptions ?? {});
+        problems.push(...built.problems);
+        icebergDefinition = built.definition;
+      }
+      if (discovery._kind !== 'ICEBERG') {
+        problems.push(
+          `partitionDiscovery ${discoveryName(discovery)} registers Hive-style partitions, got it with TableFormat.iceberg(), whose table tracks its own files: remove partitionDiscovery (PartitionDiscovery.icebergMetadata() is the default)`,
+        );
+      }
+    } else if (discovery._kind === 'ICEBERG') {
+      problems.push(
+        'partitionDiscovery PartitionDiscovery.icebergMetadata() is for Iceberg tables, got it with TableFormat.HIVE_PARQUET: Athena would never see a partition; choose projection(), eventDriven() or crawler(), or use TableFormat.iceberg()',
+      );
+    }
+    if (!schemaFirst && !iceberg && discovery._kind !== 'CRAWLER') {
+      const choice = discoveryName(discovery);
       problems.push(
         `partitionDiscovery ${choice} needs a schema, got none: declare schema (schema-first), or use PartitionDiscovery.crawler() so the crawler creates the table from the data`,
       );
     }
-    if (props.encryptionKey !== undefined && discovery._kind === 'PROJECTION') {
+    if (props.encryptionKey !== undefined && (discovery._kind === 'PROJECTION' || discovery._kind === 'ICEBERG')) {
       problems.push(
-        'encryptionKey encrypts the logs of the crawler or the registration function, got it with PartitionDiscovery.projection(), which runs neither: remove encryptionKey, or choose PartitionDiscovery.crawler() or PartitionDiscovery.eventDriven()',
+        `encryptionKey encrypts the logs of the crawler or the registration function, got it with ${discoveryName(discovery)}, which runs neither: remove encryptionKey${iceberg ? '' : ', or choose PartitionDiscovery.crawler() or PartitionDiscovery.eventDriven()'}`,
       );
     }
     if (discovery._kind === 'CRAWLER' && discovery._crawler.schedule !== undefined && !Token.isUnresolved(discovery._crawler.schedule)) {
@@ -466,6 +529,7 @@ export class CrawledCatalog extends Construct {
     this.layout = props.layout;
     this.schema = props.schema;
     this.partitionDiscovery = discovery;
+    this.tableFormat = format;
 
     // The database this table must come after: the one defined here, or another catalog's.
     let cfnDatabase: glue.CfnDatabase | undefined = database._resource;
@@ -477,7 +541,15 @@ export class CrawledCatalog extends Construct {
       this.databaseResource = cfnDatabase;
     }
 
-    if (props.schema) {
+    if (icebergDefinition) {
+      const table = this.defineIcebergTable(databaseName, icebergDefinition, props.tableDescription);
+      if (cfnDatabase) table.node.addDependency(cfnDatabase);
+      this.table = table;
+      this._icebergDefinition = icebergDefinition;
+      const optimized = this.defineOptimizers(table, databaseName, format.icebergOptions ?? {});
+      this.optimizerRole = optimized.role;
+      this.tableOptimizers.push(...optimized.optimizers);
+    } else if (props.schema) {
       const table = new glue.CfnTable(this, 'Table', {
         catalogId: stack.account,
         databaseName,
@@ -526,9 +598,137 @@ export class CrawledCatalog extends Construct {
     }
   }
 
-  /** The table's location: `s3://<bucket>/<table>/`. */
+  /** The table's location: `s3://<bucket>/<table>` for Iceberg (Iceberg adds `/data` and `/metadata`), else `s3://<bucket>/<table>/`. */
   public tableLocation(): string {
-    return this.layout.tableLocation(this.bucket.bucketName, this.tableName);
+    const location = this.layout.tableLocation(this.bucket.bucketName, this.tableName);
+    return this.tableFormat.isIceberg ? location.replace(/\/$/, '') : location;
+  }
+
+  /**
+   * The Iceberg table, created by Glue from the declared schema (CloudFormation's
+   * `IcebergTableInput`: Glue writes the first metadata file under the table location).
+   *
+   * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-glue-table-icebergtableinput.html
+   */
+  private defineIcebergTable(databaseName: string, definition: IcebergTableDefinition, description?: string): glue.CfnTable {
+    const stack = Stack.of(this);
+    return new glue.CfnTable(this, 'Table', {
+      catalogId: stack.account,
+      databaseName,
+      name: this.tableName,
+      openTableFormatInput: {
+        icebergInput: {
+          metadataOperation: 'CREATE',
+          // Firehose writes only to format version 2 tables.
+          version: '2',
+          icebergTableInput: {
+            location: this.tableLocation(),
+            schema: {
+              type: 'struct',
+              schemaId: 0,
+              fields: definition.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required, doc: f.doc })),
+              identifierFieldIds: definition.identifierFieldIds.length > 0 ? definition.identifierFieldIds : undefined,
+            },
+            partitionSpec:
+              definition.partitionFields.length > 0
+                ? { specId: 0, fields: definition.partitionFields.map((f) => ({ sourceId: f.sourceId, fieldId: f.fieldId, name: f.name, transform: f.transform })) }
+                : undefined,
+            properties: {
+              // Firehose and the optimizers commit concurrently; Iceberg retries a commit that lost the race.
+              'commit.retry.num-retries': '10',
+              ...(description !== undefined ? { comment: description } : {}),
+            },
+          },
+        },
+      },
+    });
+  }
+
+  /**
+   * The Glue table optimizers of an Iceberg table and their role: read, write and delete only
+   * under the table's location, read and update only this table in the catalog, write only the
+   * optimizers' log groups.
+   *
+   * @see https://docs.aws.amazon.com/glue/latest/dg/optimization-prerequisites.html
+   */
+  private defineOptimizers(table: glue.CfnTable, databaseName: string, options: IcebergOptions) {
+    const stack = Stack.of(this);
+    const kinds: Array<{ type: string; logGroup: string; config: Partial<glue.CfnTableOptimizer.TableOptimizerConfigurationProperty> }> = [];
+    if (options.compaction ?? true) {
+      kinds.push({
+        type: 'compaction',
+        logGroup: '/aws-glue/iceberg-compaction/logs',
+        config: { compactionConfiguration: { icebergConfiguration: { strategy: 'binpack' } } },
+      });
+    }
+    if (options.snapshotRetention ?? true) {
+      kinds.push({
+        type: 'retention',
+        logGroup: '/aws-glue/iceberg-retention/logs',
+        config: {
+          retentionConfiguration: {
+            icebergConfiguration: {
+              snapshotRetentionPeriodInDays: (options.snapshotRetentionPeriod ?? Duration.days(5)).toDays(),
+              numberOfSnapshotsToRetain: options.snapshotsToRetain ?? 1,
+              // Delete the data files only expired snapshots referenced (Glue's default keeps them).
+              cleanExpiredFiles: true,
+            },
+          },
+        },
+      });
+    }
+    if (options.orphanFileDeletion ?? true) {
+      kinds.push({
+        type: 'orphan_file_deletion',
+        logGroup: '/aws-glue/iceberg-orphan-file-deletion/logs',
+        config: {
+          orphanFileDeletionConfiguration: {
+            icebergConfiguration: { orphanFileRetentionPeriodInDays: (options.orphanFileRetentionPeriod ?? Duration.days(3)).toDays(), location: this.tableLocation() },
+          },
+        },
+      });
+    }
+    if (kinds.length === 0) return { role: undefined, optimizers: [] };
+
+    const role = new iam.Role(this, 'OptimizerRole', {
+      assumedBy: new iam.ServicePrincipal('glue.amazonaws.com', { conditions: { StringEquals: { 'aws:SourceAccount': stack.account } } }),
+      description: `Glue table optimizers of ${databaseName}.${this.tableName} (${this.node.path}): this table's files and catalog entry only`,
+    });
+    const root = this.layout.tableRoot(this.tableName);
+    const objects = this.bucket.arnForObjects(`${root}*`);
+    const writes = kinds.some((k) => k.type !== 'orphan_file_deletion');
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: writes ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject', 's3:DeleteObject'], resources: [objects] }),
+    );
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [root, `${root}*`] } } }),
+    );
+    const { catalogArn, databaseArn, tableArn } = glueTableArns(this, databaseName, this.tableName);
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: writes ? ['glue:GetTable', 'glue:UpdateTable'] : ['glue:GetTable'], resources: [catalogArn, databaseArn, tableArn] }),
+    );
+    const logGroups = kinds.map((k) => stack.formatArn({ service: 'logs', resource: 'log-group', resourceName: `${k.logGroup}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'], resources: logGroups }));
+    if (this.bucket.encryptionKey) {
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [this.bucket.encryptionKey.keyArn] }));
+    }
+    acknowledgeWildcardResources(role, [objects, ...logGroups], `The optimizers rewrite and delete files under the ${this.tableName} table's own location only, and log to Glue's fixed optimizer log groups`);
+
+    const policy = role.node.tryFindChild('DefaultPolicy') as iam.Policy | undefined;
+    const optimizers = kinds.map((k) => {
+      const optimizer = new glue.CfnTableOptimizer(this, `Optimizer${k.type.split('_').map((w) => w[0].toUpperCase() + w.slice(1)).join('')}`, {
+        catalogId: stack.account,
+        databaseName,
+        tableName: this.tableName,
+        type: k.type,
+        tableOptimizerConfiguration: { roleArn: role.roleArn, enabled: true, ...k.config },
+      });
+      // Glue checks the table and the role when the optimizer is created.
+      optimizer.node.addDependency(table);
+      if (policy) optimizer.node.addDependency(policy);
+      return optimizer;
+    });
+    return { role, optimizers };
   }
 
   /** ARN of the Glue catalog of this account and region. */
@@ -547,14 +747,17 @@ export class CrawledCatalog extends Construct {
   }
 
   /**
-   * Lets the grantee query the table: read its catalog entries (catalog, database, table,
-   * partitions), list and get the table's objects under `<table>/` only, and decrypt them.
+   * Lets the grantee query the table: read its catalog entries (catalog, database, table, and
+   * for Hive-style tables its partitions), list and get the table's objects under `<table>/` only, and decrypt them.
    * Grants no write anywhere.
    */
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     const catalog = iam.Grant.addToPrincipal({
       grantee,
-      actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
+      // An Iceberg table keeps its partitions in its own metadata, read from S3.
+      actions: this.tableFormat.isIceberg
+        ? ['glue:GetDatabase', 'glue:GetTable']
+        : ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartition', 'glue:GetPartitions', 'glue:BatchGetPartition'],
       resourceArns: [this.catalogArn, this.databaseArn, this.tableArn],
     });
     return catalog.combine(grantTableRead(this.bucket, this.layout, this.tableName, grantee));
@@ -851,6 +1054,15 @@ function schemaChangePolicy(options: CrawlerDiscoveryOptions, schemaFirst: boole
 }
 
 /** The schema-change choices Glue refuses, or that would let a crawler rewrite a declared table. */
+function discoveryName(discovery: PartitionDiscovery): string {
+  switch (discovery._kind) {
+    case 'CRAWLER': return 'PartitionDiscovery.crawler()';
+    case 'PROJECTION': return 'PartitionDiscovery.projection()';
+    case 'EVENTS': return 'PartitionDiscovery.eventDriven()';
+    default: return 'PartitionDiscovery.icebergMetadata()';
+  }
+}
+
 function schemaChangeProblems(options: CrawlerDiscoveryOptions, schemaFirst: boolean): string[] {
   const problems: string[] = [];
   const recrawl = options.recrawlPolicy ?? RecrawlPolicy.NEW_FOLDERS_ONLY;

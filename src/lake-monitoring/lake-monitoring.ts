@@ -341,10 +341,21 @@ export class LakeMonitoring extends Construct {
     const why = given
       ? 'as configured'
       : `2 x the ${delivery.bufferingInterval.toSeconds()} s buffer${delivery.processorBufferInterval ? ` + the ${processor.toSeconds()} s processor buffer` : ''} + 300 s`;
-    const conditions: Condition[] = [
-      { label: 'data freshness (s)', metric: delivery.metricDeliveryToS3DataFreshness({ period: PERIOD }), comparison: '>', threshold: threshold.toSeconds(), fill: 0, why },
-      { label: 'S3 put success ratio', metric: delivery.metricDeliveryToS3Success({ period: PERIOD }), comparison: '<', threshold: 1, fill: 1, why: 'any failed put' },
-    ];
+    const conditions: Condition[] = delivery.writesIceberg
+      ? [
+        {
+          label: 'data freshness (s)',
+          metric: delivery.metricDeliveryToIcebergDataFreshness({ period: PERIOD }),
+          comparison: '>',
+          threshold: threshold.toSeconds(),
+          fill: 0,
+          why,
+        },
+      ]
+      : [
+        { label: 'data freshness (s)', metric: delivery.metricDeliveryToS3DataFreshness({ period: PERIOD }), comparison: '>', threshold: threshold.toSeconds(), fill: 0, why },
+        { label: 'S3 put success ratio', metric: delivery.metricDeliveryToS3Success({ period: PERIOD }), comparison: '<', threshold: 1, fill: 1, why: 'any failed put' },
+      ];
     if (delivery.rawBackupBufferingInterval) {
       const backup = Duration.seconds(2 * delivery.rawBackupBufferingInterval.toSeconds() + 300);
       conditions.push({
@@ -359,15 +370,22 @@ export class LakeMonitoring extends Construct {
     if (delivery.processorFunction) {
       conditions.push({ label: 'processor success ratio', metric: delivery.metricExecuteProcessingSuccess({ period: PERIOD }), comparison: '<', threshold: 1, fill: 1, why: 'any failed invocation' });
     }
-    return this.stageAlarm('Delivery', `delivery (Firehose to ${delivery.tableName}/)`, conditions, {
-      means: 'Firehose is not writing the stream\'s records into the lake on time',
-      causes: 'the role lost S3, KMS or Glue access, the lake key is disabled, the Glue table changed, the processor Lambda fails or times out',
-      action: 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for 24 hours, then records go to errors/ and can be replayed',
-    }, [delivery.metricDeliveryToS3Records({ period: PERIOD })]);
+    return this.stageAlarm('Delivery', `delivery (Firehose to ${delivery.tableName}${delivery.writesIceberg ? ', Iceberg' : '/'})`, conditions, {
+      means: `Firehose is not ${delivery.writesIceberg ? 'committing the stream\'s records to the Iceberg table' : 'writing the stream\'s records into the lake'} on time`,
+      causes: delivery.writesIceberg
+        ? 'the role lost S3, KMS or Glue access, the lake key is disabled, the Glue table was changed or replaced, commits conflict with another writer, the processor Lambda fails'
+        : 'the role lost S3, KMS or Glue access, the lake key is disabled, the Glue table changed, the processor Lambda fails or times out',
+      action: delivery.writesIceberg
+        ? 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for its retry duration, then records go to errors/ and can be replayed'
+        : 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for 24 hours, then records go to errors/ and can be replayed',
+    }, [delivery.writesIceberg ? delivery.metricDeliveryToIcebergSuccessfulRows({ period: PERIOD }) : delivery.metricDeliveryToS3Records({ period: PERIOD })]);
   }
 
   private deliveryErrorsAlarm(delivery: NewlineTransformFirehose): cloudwatch.IAlarm {
     const conditions: Condition[] = [];
+    if (delivery.writesIceberg) {
+      conditions.push({ label: 'rows that failed to reach the Iceberg table', metric: delivery.metricDeliveryToIcebergFailedRows({ period: PERIOD }), comparison: '>', threshold: 0, fill: 0, why: 'any' });
+    }
     if (delivery.convertsToParquet) {
       conditions.push({ label: 'records that failed Parquet conversion', metric: delivery.metricFailedConversionRecords({ period: PERIOD }), comparison: '>', threshold: 0, fill: 0, why: 'any' });
     }
@@ -386,7 +404,7 @@ export class LakeMonitoring extends Construct {
         why: 'any',
       });
     }
-    if (conditions.length === 0) {
+    if (conditions.length === 0 && !delivery.writesIceberg) {
       conditions.push({
         label: 'S3 put failures (%)',
         metric: new cloudwatch.MathExpression({

@@ -172,6 +172,15 @@ export interface DeliveryOptions {
   readonly processorRetries?: number;
 
   /**
+   * How long Firehose retries a failed write into an Iceberg table before the records go to
+   * the error output: 0 to 7200 seconds. Iceberg tables only (Firehose retries S3 deliveries for
+   * 24 hours, not configurable).
+   *
+   * @default - Duration.seconds(300) for Iceberg (Firehose's default)
+   */
+  readonly retryDuration?: Duration;
+
+  /**
    * Name of the delivery stream.
    *
    * @default - CloudFormation generates a unique name
@@ -284,8 +293,18 @@ export class NewlineTransformFirehose extends Construct {
    */
   public readonly processorFunction?: lambda.IFunction;
 
-  /** Whether records are converted to Parquet. */
+  /** Whether records are converted to Parquet (Hive-style Parquet tables). */
   public readonly convertsToParquet: boolean;
+
+  /** Whether records are written into an Iceberg table (Firehose's Iceberg destination). */
+  public readonly writesIceberg: boolean;
+
+  /**
+   * The columns Firehose upserts by (the Iceberg table's identifier fields).
+   *
+   * @default - none: append-only, or not Iceberg
+   */
+  public readonly uniqueKeys?: string[];
 
   /** Name of the table the records belong to. */
   public readonly tableName: string;
@@ -310,13 +329,15 @@ export class NewlineTransformFirehose extends Construct {
   public constructor(scope: Construct, id: string, props: NewlineTransformFirehoseProps) {
     super(scope, id);
     const stack = Stack.of(this);
-    const parquet = props.table !== undefined;
+    const iceberg = props.table ? icebergOfTable(stack, props.table) : undefined;
+    const parquet = props.table !== undefined && iceberg === undefined;
     // Before Parquet a newline does nothing (the conversion deserializes each record's JSON
     // itself): no processor unless the user brings one. JSON lines need the newline.
-    const newline = props.newline ?? (parquet ? undefined : NewlineStrategy.bundledFunction());
-    const rawBackup = props.rawBackup ?? true;
+    const newline = props.newline ?? (props.table ? undefined : NewlineStrategy.bundledFunction());
+    // Firehose's Iceberg destination backs up failed records only (S3BackupMode FailedDataOnly).
+    const rawBackup = props.rawBackup ?? !iceberg;
     const bufferingInterval = props.bufferingInterval ?? Duration.seconds(300);
-    const bufferingSize = props.bufferingSize ?? Size.mebibytes(parquet ? 128 : 64);
+    const bufferingSize = props.bufferingSize ?? Size.mebibytes(props.table ? 128 : 64);
     const backupInterval = props.rawBackupBufferingInterval ?? Duration.seconds(300);
     const backupSize = props.rawBackupBufferingSize ?? Size.mebibytes(64);
     const smallestRecordSize = props.smallestRecordSize ?? Size.bytes(100);
@@ -328,6 +349,11 @@ export class NewlineTransformFirehose extends Construct {
     const problems: string[] = [...tableNameProblems(props.tableName)];
     intervalProblems(problems, 'bufferingInterval', bufferingInterval);
     bufferProblems(problems, 'bufferingSize', bufferingSize, parquet ? MIN_PARQUET_BUFFER_MIB : MIN_BUFFER_MIB, parquet);
+    if (iceberg && props.rawBackup === true) {
+      problems.push(
+        'rawBackup true keeps every record as received, got it with an Iceberg table: Firehose\'s Iceberg destination backs up failed records only (they go to the error output either way); remove rawBackup, or use TableFormat.HIVE_PARQUET to keep a raw backup',
+      );
+    }
     if (!rawBackup) {
       for (const [name, value] of [
         ['rawBackupBufferingInterval', props.rawBackupBufferingInterval],
@@ -339,14 +365,30 @@ export class NewlineTransformFirehose extends Construct {
       intervalProblems(problems, 'rawBackupBufferingInterval', backupInterval);
       bufferProblems(problems, 'rawBackupBufferingSize', backupSize, MIN_BUFFER_MIB, false);
     }
-    if (parquet && newline !== undefined && newline._kind !== 'CUSTOM') {
+    if (props.table && newline !== undefined && newline._kind !== 'CUSTOM') {
       const choice = newline._kind === 'NATIVE' ? 'NewlineStrategy.appendDelimiter()' : 'NewlineStrategy.bundledFunction()';
+      const reader = iceberg ? 'the Iceberg destination' : 'record format conversion';
       problems.push(
-        `newline ${choice} has no effect with table (Parquet): record format conversion reads each record's JSON itself, so a newline only adds ${newline._kind === 'NATIVE' ? 'a processing step' : 'a Lambda invocation'} and a failure mode; remove newline, or pass NewlineStrategy.lambdaFunction(fn) for custom processing before the conversion`,
+        `newline ${choice} has no effect with table (${iceberg ? 'Iceberg' : 'Parquet'}): ${reader} reads each record's JSON itself, so a newline only adds ${newline._kind === 'NATIVE' ? 'a processing step' : 'a Lambda invocation'} and a failure mode; remove newline, or pass NewlineStrategy.lambdaFunction(fn) for custom processing before the ${iceberg ? 'write' : 'conversion'}`,
       );
     }
+    if (iceberg && props.timeZone !== undefined) {
+      problems.push(
+        'timeZone sets the time zone of the Hive-style prefixes, got it with an Iceberg table, whose files Iceberg places by the partition column\'s value and whose backup and error prefixes Firehose evaluates in UTC: remove timeZone',
+      );
+    }
+    const retryDuration = props.retryDuration ?? (iceberg ? Duration.seconds(300) : undefined);
+    if (!iceberg && props.retryDuration !== undefined) {
+      problems.push('retryDuration applies to Iceberg tables, got it with an S3 delivery, which Firehose retries for 24 hours (not configurable): remove retryDuration');
+    }
+    if (retryDuration !== undefined && !retryDuration.isUnresolved()) {
+      const seconds = retryDuration.toSeconds({ integral: false });
+      if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_ICEBERG_RETRY_SECONDS) {
+        problems.push(`retryDuration must be a whole number of seconds from 0 to ${MAX_ICEBERG_RETRY_SECONDS}, got ${seconds} seconds: e.g. Duration.minutes(30)`);
+      }
+    }
     if (!usesLambda) {
-      const without = newline === undefined ? 'Parquet delivery without a processor Lambda' : 'NewlineStrategy.appendDelimiter()';
+      const without = newline === undefined ? `${iceberg ? 'Iceberg' : 'Parquet'} delivery without a processor Lambda` : 'NewlineStrategy.appendDelimiter()';
       for (const name of ['processorBufferSize', 'processorBufferInterval', 'processorRetries', 'smallestRecordSize'] as const) {
         if (props[name] !== undefined) {
           problems.push(`${name} applies to a processor Lambda, got it with ${without}: remove ${name}, or choose a Lambda strategy`);
@@ -380,6 +422,8 @@ export class NewlineTransformFirehose extends Construct {
 
     this.tableName = props.tableName;
     this.convertsToParquet = parquet;
+    this.writesIceberg = iceberg !== undefined;
+    this.uniqueKeys = iceberg && iceberg.uniqueKeys.length > 0 ? iceberg.uniqueKeys : undefined;
 
     // ---- role: exact permissions, granted here ----
     const role = new iam.Role(this, 'Role', {
@@ -392,6 +436,11 @@ export class NewlineTransformFirehose extends Construct {
     props.stream.grant(role, 'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards');
     props.stream.encryptionKey?.grant(role, 'kms:Decrypt');
     grantFirehoseDelivery(props.bucket, props.layout, props.tableName, role);
+    if (iceberg) {
+      // Iceberg commits replace metadata files and Firehose removes the files of a failed commit.
+      const tableObjects = props.bucket.arnForObjects(`${props.layout.tableRoot(props.tableName)}*`);
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['s3:DeleteObject'], resources: [tableObjects] }));
+    }
 
     // ---- log group, encrypted, retained, and named anew with each creation of the stack ----
     const logKey = props.encryptionKey ?? props.bucket.encryptionKey ?? new kms.Key(this, 'LogKey', {
@@ -428,6 +477,26 @@ export class NewlineTransformFirehose extends Construct {
         new iam.PolicyStatement({ actions: ['lambda:InvokeFunction', 'lambda:GetFunctionConfiguration'], resources: [fn.functionArn] }),
       );
       processor = new LambdaProcessor(fn, role, processorBufferMb!, processorInterval, retries);
+    }
+
+    if (iceberg) {
+      const { catalogArn, databaseArn, tableArn } = glueTableArns(this, props.table!.databaseName, props.tableName);
+      role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['glue:GetDatabase', 'glue:GetTable', 'glue:UpdateTable'], resources: [catalogArn, databaseArn, tableArn] }),
+      );
+      this.deliveryStream = this.icebergDelivery(props, {
+        role,
+        logGroup,
+        catalogArn,
+        databaseName: props.table!.databaseName,
+        uniqueKeys: iceberg.uniqueKeys,
+        processor: processor ? (processor as LambdaProcessor).bind() : undefined,
+        bufferingInterval,
+        bufferingSize,
+        retryDuration: retryDuration!,
+      });
+      this.bufferingInterval = bufferingInterval;
+      return;
     }
 
     // ---- Parquet conversion against the Glue table ----
@@ -507,6 +576,80 @@ export class NewlineTransformFirehose extends Construct {
   }
 
   /**
+   * The delivery stream into an Iceberg table, on the L1 (aws-cdk-lib's Firehose L2 has no
+   * Iceberg destination): records from the Kinesis stream into the Glue table, the raw backup
+   * (or only failed records) and error output into the lake bucket under the layout's prefixes.
+   *
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/apache-iceberg-destination.html
+   */
+  private icebergDelivery(props: NewlineTransformFirehoseProps, o: IcebergDeliveryOptions): firehose.IDeliveryStream {
+    const mib = (size: Size) => size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+    const errorPrefix = props.layout.errorPrefix(props.tableName);
+    const destinationLog = new logs.LogStream(this, 'DestinationDeliveryLogs', { logGroup: o.logGroup, logStreamName: 'DestinationDelivery' });
+    const backupLog = new logs.LogStream(this, 'BackupDeliveryLogs', { logGroup: o.logGroup, logStreamName: 'BackupDelivery' });
+    const processors: firehose.CfnDeliveryStream.ProcessorProperty[] = [];
+    if (o.uniqueKeys.length > 0) {
+      // Upserts: every record is an update (delete by the unique keys, then insert) of this table.
+      // https://docs.aws.amazon.com/firehose/latest/dev/apache-iceberg-format-input-record.html
+      processors.push({
+        type: 'MetadataExtraction',
+        parameters: [
+          {
+            parameterName: 'MetadataExtractionQuery',
+            parameterValue: `{destinationDatabaseName: ${JSON.stringify(o.databaseName)}, destinationTableName: ${JSON.stringify(props.tableName)}, operation: "update"}`,
+          },
+          { parameterName: 'JsonParsingEngine', parameterValue: 'JQ-1.6' },
+        ],
+      });
+    }
+    if (o.processor) {
+      processors.push({ type: o.processor.processorType, parameters: o.processor.parameters });
+    }
+    const cfn = new firehose.CfnDeliveryStream(this, 'Resource', {
+      deliveryStreamName: props.deliveryStreamName,
+      deliveryStreamType: 'KinesisStreamAsSource',
+      kinesisStreamSourceConfiguration: { kinesisStreamArn: props.stream.streamArn, roleArn: o.role.roleArn },
+      icebergDestinationConfiguration: {
+        roleArn: o.role.roleArn,
+        catalogConfiguration: { catalogArn: o.catalogArn },
+        destinationTableConfigurationList: [
+          {
+            destinationDatabaseName: o.databaseName,
+            destinationTableName: props.tableName,
+            uniqueKeys: o.uniqueKeys.length > 0 ? o.uniqueKeys : undefined,
+            s3ErrorOutputPrefix: errorPrefix,
+          },
+        ],
+        appendOnly: o.uniqueKeys.length === 0,
+        bufferingHints: { intervalInSeconds: o.bufferingInterval.toSeconds(), sizeInMBs: mib(o.bufferingSize) },
+        retryOptions: { durationInSeconds: o.retryDuration.toSeconds() },
+        processingConfiguration: processors.length > 0 ? { enabled: true, processors } : undefined,
+        cloudWatchLoggingOptions: { enabled: true, logGroupName: o.logGroup.logGroupName, logStreamName: destinationLog.logStreamName },
+        // "Currently, S3 backup only supports FailedDataOnly" (API_IcebergDestinationConfiguration).
+        s3BackupMode: 'FailedDataOnly',
+        s3Configuration: {
+          bucketArn: props.bucket.bucketArn,
+          roleArn: o.role.roleArn,
+          errorOutputPrefix: errorPrefix,
+          compressionFormat: 'GZIP',
+          encryptionConfiguration: props.bucket.encryptionKey ? { kmsEncryptionConfig: { awskmsKeyArn: props.bucket.encryptionKey.keyArn } } : undefined,
+          cloudWatchLoggingOptions: { enabled: true, logGroupName: o.logGroup.logGroupName, logStreamName: backupLog.logStreamName },
+        },
+      },
+    });
+    // Firehose checks its permissions, the table and its unique keys when the stream is created.
+    const policy = o.role.node.tryFindChild('DefaultPolicy');
+    if (policy) cfn.node.addDependency(policy);
+    cfn.node.addDependency(props.table!);
+    acknowledge(
+      cfn,
+      'AwsSolutions-KDF1',
+      'Firehose rejects server-side encryption for a delivery stream whose source is a Kinesis data stream; the records are encrypted at rest in the stream (KMS) and in the lake (the bucket key)',
+    );
+    return firehose.DeliveryStream.fromDeliveryStreamAttributes(this, 'Stream', { deliveryStreamName: cfn.ref, role: o.role });
+  }
+
+  /**
    * Any metric of the delivery stream in the `AWS/Firehose` namespace.
    *
    * @default - statistic Average, period 5 minutes
@@ -522,6 +665,7 @@ export class NewlineTransformFirehose extends Construct {
    * @default - statistic Maximum, period 5 minutes
    */
   public metricDeliveryToS3DataFreshness(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricDeliveryToS3DataFreshness', false);
     return this.metric('DeliveryToS3.DataFreshness', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
   }
 
@@ -531,6 +675,7 @@ export class NewlineTransformFirehose extends Construct {
    * @default - statistic Average, period 5 minutes
    */
   public metricDeliveryToS3Success(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricDeliveryToS3Success', false);
     return this.metric('DeliveryToS3.Success', { statistic: cloudwatch.Stats.AVERAGE, ...props });
   }
 
@@ -540,6 +685,7 @@ export class NewlineTransformFirehose extends Construct {
    * @default - statistic Sum, period 5 minutes
    */
   public metricDeliveryToS3Records(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricDeliveryToS3Records', false);
     return this.metric('DeliveryToS3.Records', { statistic: cloudwatch.Stats.SUM, ...props });
   }
 
@@ -586,7 +732,51 @@ export class NewlineTransformFirehose extends Construct {
    * @default - statistic Maximum, period 5 minutes
    */
   public metricBackupToS3DataFreshness(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricBackupToS3DataFreshness', false);
     return this.metric('BackupToS3.DataFreshness', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Age of the oldest record not yet committed to the Iceberg table
+   * (`DeliveryToIceberg.DataFreshness`, seconds). Iceberg tables only.
+   *
+   * @see https://docs.aws.amazon.com/firehose/latest/dev/apache-iceberg-metric.html
+   * @default - statistic Maximum, period 5 minutes
+   */
+  public metricDeliveryToIcebergDataFreshness(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricDeliveryToIcebergDataFreshness', true);
+    return this.metric('DeliveryToIceberg.DataFreshness', { statistic: cloudwatch.Stats.MAXIMUM, ...props });
+  }
+
+  /**
+   * Rows committed to the Iceberg table (`DeliveryToIceberg.SuccessfulRowCount`). Iceberg tables only.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricDeliveryToIcebergSuccessfulRows(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricDeliveryToIcebergSuccessfulRows', true);
+    return this.metric('DeliveryToIceberg.SuccessfulRowCount', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  /**
+   * Rows that could not be written to the Iceberg table and went to the error output
+   * (`DeliveryToIceberg.FailedRowCount`): records that do not match the table, after the
+   * retries. Iceberg tables only.
+   *
+   * @default - statistic Sum, period 5 minutes
+   */
+  public metricDeliveryToIcebergFailedRows(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    this.assertDestination('metricDeliveryToIcebergFailedRows', true);
+    return this.metric('DeliveryToIceberg.FailedRowCount', { statistic: cloudwatch.Stats.SUM, ...props });
+  }
+
+  private assertDestination(method: string, iceberg: boolean): void {
+    if (this.writesIceberg === iceberg) return;
+    throwIfAny(this, [
+      iceberg
+        ? `${method}() is a metric of the Iceberg destination, got a delivery into S3 objects: use the DeliveryToS3 metrics`
+        : `${method}() is a metric of S3 object delivery, got a delivery into an Iceberg table: use the DeliveryToIceberg metrics (e.g. metricDeliveryToIcebergDataFreshness())`,
+    ]);
   }
 
   /** The processor buffer in MB: the one given (checked) or the largest safe one. */
@@ -739,4 +929,33 @@ function acknowledgeFirehoseCidrMapping(scope: Construct): void {
       );
     },
   });
+}
+
+const MAX_ICEBERG_RETRY_SECONDS = 7200;
+
+interface IcebergDeliveryOptions {
+  readonly role: iam.IRole;
+  readonly logGroup: logs.ILogGroup;
+  readonly catalogArn: string;
+  readonly databaseName: string;
+  readonly uniqueKeys: string[];
+  readonly processor?: firehose.DataProcessorConfig;
+  readonly bufferingInterval: Duration;
+  readonly bufferingSize: Size;
+  readonly retryDuration: Duration;
+}
+
+/**
+ * Whether the Glue table is an Iceberg table (it has an `IcebergInput`), and its unique keys: the
+ * names of its schema's identifier fields.
+ */
+function icebergOfTable(stack: Stack, table: glue.CfnTable): { uniqueKeys: string[] } | undefined {
+  const input = stack.resolve(table.openTableFormatInput) as
+    | { icebergInput?: { icebergTableInput?: { schema?: { fields?: Array<{ id: number; name: string }>; identifierFieldIds?: number[] } } } }
+    | undefined;
+  if (!input?.icebergInput) return undefined;
+  const schema = input.icebergInput.icebergTableInput?.schema;
+  const ids = schema?.identifierFieldIds ?? [];
+  const names = ids.map((id) => schema?.fields?.find((f) => f.id === id)?.name).filter((n): n is string => n !== undefined);
+  return { uniqueKeys: names };
 }

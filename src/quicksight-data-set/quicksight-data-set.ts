@@ -474,7 +474,7 @@ function quickSightType(glueType: string, isPrimitive: boolean, spice: boolean):
 }
 
 /** The QuickSight input columns of a table's schema and partition keys, and the columns left out. */
-function inputColumns(columns: Column[], layout: PartitionLayout, spice: boolean) {
+function inputColumns(columns: Column[], layout: PartitionLayout, spice: boolean, iceberg: boolean) {
   const input: quicksight.CfnDataSet.InputColumnProperty[] = [];
   const omitted: OmittedColumn[] = [];
   const unknown: OmittedColumn[] = [];
@@ -491,8 +491,8 @@ function inputColumns(columns: Column[], layout: PartitionLayout, spice: boolean
       input.push({ name: c.name, type: mapped.type, subType: mapped.subType });
     }
   }
-  // The table's partition keys are strings (CrawledCatalog declares them so).
-  for (const key of layout.partitionKeys) input.push({ name: key, type: 'STRING' });
+  // The table's partition keys are strings (CrawledCatalog declares them so); Iceberg tables have none.
+  if (!iceberg) for (const key of layout.partitionKeys) input.push({ name: key, type: 'STRING' });
   return { input, omitted, unknown };
 }
 
@@ -533,6 +533,7 @@ const STARTER: Record<string, { granularity: string; last: number; title: string
   DAILY: { granularity: 'DAY', last: 7, title: 'Rows per day', window: 'last 7 days' },
   MONTHLY: { granularity: 'MONTH', last: 12, title: 'Rows per month', window: 'last 12 months' },
 };
+const TRUNC_PERIODS: Record<string, string> = { HOURLY: 'HH', DAILY: 'DD', MONTHLY: 'MM' };
 /** The calculated period column; a space keeps it from clashing with a lake column (lowercase, digits, underscores). */
 const PERIOD_FIELD = 'Partition start (UTC)';
 const DATA_SET_IDENTIFIER = 'lake';
@@ -546,12 +547,17 @@ function starterDefinition(
   dataSetArn: string,
   layout: PartitionLayout,
   columns: string[],
+  icebergPartitionColumn?: string,
 ): quicksight.CfnDashboard.DashboardVersionDefinitionProperty {
   const starter = STARTER[layout.granularity.name];
-  const keys = layout.partitionKeys;
+  const keys = icebergPartitionColumn ? [icebergPartitionColumn] : layout.partitionKeys;
   const concat = keys.flatMap((k, i) => (i === 0 ? [`{${k}}`] : [`'${KEY_SEPARATORS[i]}'`, `{${k}}`]));
   const pattern = keys.map((_k, i) => `${KEY_SEPARATORS[i]}${KEY_PATTERNS[i]}`).join('');
-  const expression = `parseDate(concat(${concat.join(', ')}), '${pattern}')`;
+  // An Iceberg table's period is its partition column truncated to the layout's granularity.
+  // https://docs.aws.amazon.com/quicksight/latest/user/truncDate-function.html
+  const expression = icebergPartitionColumn
+    ? `truncDate('${TRUNC_PERIODS[layout.granularity.name]}', {${icebergPartitionColumn}})`
+    : `parseDate(concat(${concat.join(', ')}), '${pattern}')`;
   const column = (columnName: string) => ({ dataSetIdentifier: DATA_SET_IDENTIFIER, columnName });
   const title = (plainText: string) => ({ visibility: 'VISIBLE', formatText: { plainText } });
   return {
@@ -730,9 +736,14 @@ export class QuickSightDataSet extends Construct {
         `role must trust quicksight.amazonaws.com, got ${props.role.node.path} whose trust policy does not name it: create it with assumedBy: new iam.ServicePrincipal('quicksight.amazonaws.com')`,
       );
     }
+    if (catalog.tableFormat.isIceberg && (props.starterDashboard ?? false) && catalog.tableFormat.icebergOptions?.partitionColumn === undefined) {
+      problems.push(
+        'starterDashboard charts rows per period of the table\'s time partitions, got an unpartitioned Iceberg table: set partitionColumn in TableFormat.iceberg(), or remove starterDashboard',
+      );
+    }
     throwIfAny(this, problems);
 
-    const columns = inputColumns(catalog.schema?.columns ?? [], catalog.layout, spice);
+    const columns = inputColumns(catalog.schema?.columns ?? [], catalog.layout, spice, catalog.tableFormat.isIceberg);
     this.omittedColumns = columns.omitted;
     this.importMode = importMode;
     const known = columns.omitted.filter((o) => !columns.unknown.includes(o));
@@ -817,7 +828,8 @@ export class QuickSightDataSet extends Construct {
 
     if (props.starterDashboard ?? false) {
       const tableColumns = columns.input.map((c) => c.name).slice(0, MAX_TABLE_FIELDS);
-      const definition = starterDefinition(this.dataSet.attrArn, catalog.layout, tableColumns);
+      const partitionColumn = catalog.tableFormat.icebergOptions?.partitionColumn;
+      const definition = starterDefinition(this.dataSet.attrArn, catalog.layout, tableColumns, catalog.tableFormat.isIceberg ? partitionColumn : undefined);
       this.analysis = new quicksight.CfnAnalysis(this, 'Analysis', {
         awsAccountId: account,
         analysisId: `${baseId}-analysis`,
