@@ -444,7 +444,8 @@ export class AthenaQueryLayer extends Construct {
     this.tables.push(catalog);
     if (options.savedQueries ?? true) {
       const tableQueriesList = catalog.tableFormat.isIceberg
-        ? icebergTableQueries(catalog.databaseName, catalog.tableName, catalog.layout, catalog.schema!, catalog.tableFormat.icebergOptions?.partitionColumn)
+        ? icebergTableQueries(catalog.databaseName, catalog.tableName, catalog.layout,
+          catalog.schema!, catalog.tableFormat.icebergOptions?.partitionColumn)
         : tableQueries(catalog.databaseName, catalog.tableName, catalog.layout, catalog.schema);
       const scope = new Construct(this, `Table-${catalog.databaseName}-${catalog.tableName}`);
       for (const [i, q] of tableQueriesList.entries()) {

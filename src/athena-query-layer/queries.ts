@@ -154,7 +154,13 @@ export function tableQueries(databaseName: string, tableName: string, layout: Pa
  * @see https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-time-travel-and-version-travel-queries.html
  * @see https://docs.aws.amazon.com/athena/latest/ug/querying-iceberg-table-metadata.html
  */
-export function icebergTableQueries(databaseName: string, tableName: string, layout: PartitionLayout, schema: TableSchema, partitionColumn?: string): AthenaQuery[] {
+export function icebergTableQueries(
+  databaseName: string,
+  tableName: string,
+  layout: PartitionLayout,
+  schema: TableSchema,
+  partitionColumn?: string,
+): AthenaQuery[] {
   const table = `${quoteIdentifier(databaseName)}.${quoteIdentifier(tableName)}`;
   const granularity = layout.granularity.name;
   const unit = PERIOD_UNIT[granularity];

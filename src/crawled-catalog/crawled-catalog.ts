@@ -20,11 +20,11 @@ import { acknowledgeNotificationsHandler, sendsToEventBridge } from '../private/
 import { throwIfAny } from '../private/errors';
 import { glueTableArns } from '../private/glue-arns';
 import { glueCronProblems } from '../private/glue-cron';
+import { icebergTableDefinition, IcebergTableDefinition } from '../private/iceberg';
 import { encryptedLogGroup } from '../private/log-groups';
 import { allowLogsToUseKey } from '../private/logs-key';
 import { nameProblem, tableNameProblems } from '../private/names';
 import { grantTableRead } from '../private/table-grants';
-import { icebergTableDefinition, IcebergTableDefinition } from '../private/iceberg';
 import { IcebergOptions, TableFormat } from '../schema/table-format';
 import { TableSchema } from '../schema/table-schema';
 
@@ -471,7 +471,8 @@ export class CrawledCatalog extends Construct {
     const format = props.tableFormat ?? TableFormat.HIVE_PARQUET;
     const iceberg = format.isIceberg;
     const discovery =
-      props.partitionDiscovery ?? (iceberg ? PartitionDiscovery.icebergMetadata() : schemaFirst ? PartitionDiscovery.projection() : PartitionDiscovery.crawler());
+      props.partitionDiscovery ??
+      (iceberg ? PartitionDiscovery.icebergMetadata() : schemaFirst ? PartitionDiscovery.projection() : PartitionDiscovery.crawler());
     const database = props.database ?? CatalogDatabase.define();
     const databaseName = database._name ?? Names.uniqueResourceName(this, { maxLength: 200, separator: '_' }).toLowerCase().replace(/[^a-z0-9_]/g, '_');
 
@@ -631,7 +632,10 @@ export class CrawledCatalog extends Construct {
             },
             partitionSpec:
               definition.partitionFields.length > 0
-                ? { specId: 0, fields: definition.partitionFields.map((f) => ({ sourceId: f.sourceId, fieldId: f.fieldId, name: f.name, transform: f.transform })) }
+                ? {
+                  specId: 0,
+                  fields: definition.partitionFields.map((f) => ({ sourceId: f.sourceId, fieldId: f.fieldId, name: f.name, transform: f.transform })),
+                }
                 : undefined,
             properties: {
               // Firehose and the optimizers commit concurrently; Iceberg retries a commit that lost the race.
@@ -683,7 +687,10 @@ export class CrawledCatalog extends Construct {
         logGroup: '/aws-glue/iceberg-orphan-file-deletion/logs',
         config: {
           orphanFileDeletionConfiguration: {
-            icebergConfiguration: { orphanFileRetentionPeriodInDays: (options.orphanFileRetentionPeriod ?? Duration.days(3)).toDays(), location: this.tableLocation() },
+            icebergConfiguration: {
+              orphanFileRetentionPeriodInDays: (options.orphanFileRetentionPeriod ?? Duration.days(3)).toDays(),
+              location: this.tableLocation(),
+            },
           },
         },
       });

@@ -378,7 +378,11 @@ export class LakeMonitoring extends Construct {
       action: delivery.writesIceberg
         ? 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for its retry duration, then records go to errors/ and can be replayed'
         : 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for 24 hours, then records go to errors/ and can be replayed',
-    }, [delivery.writesIceberg ? delivery.metricDeliveryToIcebergSuccessfulRows({ period: PERIOD }) : delivery.metricDeliveryToS3Records({ period: PERIOD })]);
+    }, [
+      delivery.writesIceberg
+        ? delivery.metricDeliveryToIcebergSuccessfulRows({ period: PERIOD })
+        : delivery.metricDeliveryToS3Records({ period: PERIOD }),
+    ]);
   }
 
   private deliveryErrorsAlarm(delivery: NewlineTransformFirehose): cloudwatch.IAlarm {

@@ -632,7 +632,9 @@ export class NewlineTransformFirehose extends Construct {
           roleArn: o.role.roleArn,
           errorOutputPrefix: errorPrefix,
           compressionFormat: 'GZIP',
-          encryptionConfiguration: props.bucket.encryptionKey ? { kmsEncryptionConfig: { awskmsKeyArn: props.bucket.encryptionKey.keyArn } } : undefined,
+          encryptionConfiguration: props.bucket.encryptionKey
+            ? { kmsEncryptionConfig: { awskmsKeyArn: props.bucket.encryptionKey.keyArn } }
+            : undefined,
           cloudWatchLoggingOptions: { enabled: true, logGroupName: o.logGroup.logGroupName, logStreamName: backupLog.logStreamName },
         },
       },

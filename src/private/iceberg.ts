@@ -71,7 +71,11 @@ export function icebergType(type: string): { type?: string; problem?: string } {
  * fields from the unique keys, and the layout's granularity as the transform of the partition
  * column, or every problem found.
  */
-export function icebergTableDefinition(schema: TableSchema, layout: PartitionLayout, options: IcebergOptions): { definition?: IcebergTableDefinition; problems: string[] } {
+export function icebergTableDefinition(
+  schema: TableSchema,
+  layout: PartitionLayout,
+  options: IcebergOptions,
+): { definition?: IcebergTableDefinition; problems: string[] } {
   const problems: string[] = [];
   const byName = new Map<string, { column: Column; id: number; type?: string }>();
   schema.columns.forEach((column, i) => {

@@ -829,7 +829,8 @@ export class QuickSightDataSet extends Construct {
     if (props.starterDashboard ?? false) {
       const tableColumns = columns.input.map((c) => c.name).slice(0, MAX_TABLE_FIELDS);
       const partitionColumn = catalog.tableFormat.icebergOptions?.partitionColumn;
-      const definition = starterDefinition(this.dataSet.attrArn, catalog.layout, tableColumns, catalog.tableFormat.isIceberg ? partitionColumn : undefined);
+      const definition = starterDefinition(this.dataSet.attrArn, catalog.layout, tableColumns,
+        catalog.tableFormat.isIceberg ? partitionColumn : undefined);
       this.analysis = new quicksight.CfnAnalysis(this, 'Analysis', {
         awsAccountId: account,
         analysisId: `${baseId}-analysis`,
