@@ -29,6 +29,7 @@ import {
   SpiceRefresh,
   StreamCapacity,
   StreamIngest,
+  TableFormat,
   TableSchema,
 } from '../../src';
 
@@ -305,6 +306,45 @@ export function buildExampleApp(props: AppProps = {}): App {
     source: BatchTriggerSource.schedule(eventbridge.Schedule.rate(Duration.hours(1)), { objects: { bucket: batchLake.bucket, prefix: 'exports/orders/' } }),
     replay,
   });
+
+  // 10. Iceberg: the same pipeline delivered into Apache Iceberg tables with Glue's compaction,
+  //     snapshot retention and orphan file deletion. An append-only event table partitioned by
+  //     hour of its event time, and an orders table Firehose upserts by order id, partitioned by
+  //     hour of its update time (the shared layout is hourly), sharing the first lake's bucket, key, database and workgroup. The Python and Java
+  //     example apps synthesize this same stack.
+  const icebergStack = new Stack(app, 'IcebergExample', {
+    description: 'cdk-serverless-data-lake example: Firehose into Apache Iceberg tables, compacted by Glue',
+  });
+  const eventsLake = new ServerlessDataLake(icebergStack, 'Events', {
+    tableName: 'events',
+    columns: [
+      { name: 'event_id', type: ColumnType.STRING },
+      { name: 'user_id', type: ColumnType.BIGINT },
+      { name: 'kind', type: ColumnType.STRING },
+      { name: 'event_time', type: ColumnType.TIMESTAMP, comment: 'when it happened (UTC); send epoch microseconds or ISO-8601' },
+    ],
+    catalog: { tableFormat: TableFormat.iceberg({ partitionColumn: 'event_time' }) },
+  });
+  const ordersLake = new ServerlessDataLake(icebergStack, 'Orders', {
+    tableName: 'orders',
+    columns: [
+      { name: 'order_id', type: ColumnType.STRING },
+      { name: 'status', type: ColumnType.STRING },
+      { name: 'amount', type: ColumnType.decimal(12, 2) },
+      { name: 'updated_at', type: ColumnType.TIMESTAMP },
+    ],
+    shareWith: eventsLake,
+    catalog: {
+      tableFormat: TableFormat.iceberg({ partitionColumn: 'updated_at', uniqueKeys: ['order_id'], snapshotRetentionPeriod: Duration.days(7) }),
+    },
+    delivery: { bufferingInterval: Duration.seconds(60) },
+  });
+  const icebergAnalyst = new iam.Role(icebergStack, 'Analyst', {
+    assumedBy: new iam.AccountRootPrincipal(),
+    description: 'Example analyst: may query the events and orders tables',
+  });
+  eventsLake.grantQuery(icebergAnalyst);
+  ordersLake.grantQuery(icebergAnalyst);
 
   return app;
 }

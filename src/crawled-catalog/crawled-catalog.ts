@@ -708,7 +708,13 @@ export class CrawledCatalog extends Construct {
       new iam.PolicyStatement({ actions: writes ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject', 's3:DeleteObject'], resources: [objects] }),
     );
     role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [this.bucket.bucketArn], conditions: { StringLike: { 's3:prefix': [root, `${root}*`] } } }),
+      // The table location has no trailing slash (Iceberg appends `/data` and `/metadata`), so a
+      // listing of it may name the bare prefix: that reveals key names of look-alike tables, not data.
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [this.bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': [root.replace(/\/$/, ''), root, `${root}*`] } },
+      }),
     );
     const { catalogArn, databaseArn, tableArn } = glueTableArns(this, databaseName, this.tableName);
     role.addToPrincipalPolicy(

@@ -435,7 +435,7 @@ export class NewlineTransformFirehose extends Construct {
     this.role = role;
     props.stream.grant(role, 'kinesis:DescribeStream', 'kinesis:DescribeStreamSummary', 'kinesis:GetShardIterator', 'kinesis:GetRecords', 'kinesis:ListShards');
     props.stream.encryptionKey?.grant(role, 'kms:Decrypt');
-    grantFirehoseDelivery(props.bucket, props.layout, props.tableName, role);
+    grantFirehoseDelivery(props.bucket, props.layout, props.tableName, role, rawBackup);
     if (iceberg) {
       // Iceberg commits replace metadata files and Firehose removes the files of a failed commit.
       const tableObjects = props.bucket.arnForObjects(`${props.layout.tableRoot(props.tableName)}*`);
@@ -648,7 +648,10 @@ export class NewlineTransformFirehose extends Construct {
       'AwsSolutions-KDF1',
       'Firehose rejects server-side encryption for a delivery stream whose source is a Kinesis data stream; the records are encrypted at rest in the stream (KMS) and in the lake (the bucket key)',
     );
-    return firehose.DeliveryStream.fromDeliveryStreamAttributes(this, 'Stream', { deliveryStreamName: cfn.ref, role: o.role });
+    // The imported view adds aws-cdk-lib's region-to-CIDR mapping to the stack, as the L2 does.
+    const imported = firehose.DeliveryStream.fromDeliveryStreamAttributes(this, 'Stream', { deliveryStreamName: cfn.ref, role: o.role });
+    acknowledgeFirehoseCidrMapping(this);
+    return imported;
   }
 
   /**

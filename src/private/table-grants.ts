@@ -34,10 +34,8 @@ export function grantTableRead(bucket: s3.IBucket, layout: PartitionLayout, tabl
  * the table's data, raw-backup and error prefixes only, and encrypt with the bucket's key.
  * Grants no read of objects and no delete.
  */
-export function grantTableWrite(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable): iam.Grant {
-  const objects = [layout.tableRoot(tableName), `${layout.rawRoot()}${tableName}/`, `${layout.errorRoot()}${tableName}/`].map((p) =>
-    bucket.arnForObjects(`${p}*`),
-  );
+export function grantTableWrite(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable, rawBackup = true): iam.Grant {
+  const objects = tablePrefixes(layout, tableName, rawBackup).map((p) => bucket.arnForObjects(`${p}*`));
   let grant = iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resourceArns: objects, resource: bucket }).combine(
     iam.Grant.addToPrincipalOrResource({
       grantee,
@@ -54,14 +52,19 @@ export function grantTableWrite(bucket: s3.IBucket, layout: PartitionLayout, tab
   acknowledgeGrantWildcards(
     grantee,
     objects,
-    `Writes are limited to the ${tableName} table's data, raw-backup and error prefixes, under which Firehose generates the keys`,
+    `Writes are limited to the ${tableName} table's data${rawBackup ? ', raw-backup' : ''} and error prefixes, under which Firehose generates the keys`,
   );
   return grant;
 }
 
+/** The prefixes a table's delivery writes: its data, its raw backup (when kept) and its error output. */
+function tablePrefixes(layout: PartitionLayout, tableName: string, rawBackup: boolean): string[] {
+  return [layout.tableRoot(tableName), ...(rawBackup ? [`${layout.rawRoot()}${tableName}/`] : []), `${layout.errorRoot()}${tableName}/`];
+}
+
 /**
  * What the Firehose delivery role needs on the lake, following the S3-destination policy AWS
- * documents for Firehose: {@link grantTableWrite}, plus `s3:GetObject` on the same three
+ * documents for Firehose: {@link grantTableWrite} (the raw-backup prefix only when a raw backup is kept), plus `s3:GetObject` on the same three
  * prefixes (AWS's example grants it on the whole bucket) and `s3:ListBucket` on the bucket.
  * Firehose does not document which prefixes it lists, and a condition it does not meet would fail
  * delivery, so the listing is not narrowed: it reveals key names only, to a role only Firehose can
@@ -69,11 +72,9 @@ export function grantTableWrite(bucket: s3.IBucket, layout: PartitionLayout, tab
  *
  * @see https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
  */
-export function grantFirehoseDelivery(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable): iam.Grant {
-  const objects = [layout.tableRoot(tableName), `${layout.rawRoot()}${tableName}/`, `${layout.errorRoot()}${tableName}/`].map((p) =>
-    bucket.arnForObjects(`${p}*`),
-  );
-  return grantTableWrite(bucket, layout, tableName, grantee)
+export function grantFirehoseDelivery(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable, rawBackup: boolean): iam.Grant {
+  const objects = tablePrefixes(layout, tableName, rawBackup).map((p) => bucket.arnForObjects(`${p}*`));
+  return grantTableWrite(bucket, layout, tableName, grantee, rawBackup)
     .combine(iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:GetObject'], resourceArns: objects, resource: bucket }))
     .combine(iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:ListBucket'], resourceArns: [bucket.bucketArn], resource: bucket }));
 }

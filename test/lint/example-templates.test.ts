@@ -21,7 +21,7 @@ afterAll(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true }
 describe('example lake', () => {
   test('synthesizes every stack with no validation finding', () => {
     const assembly = buildExampleApp({ outdir: outdir() }).synth();
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['BatchExample', 'DeliveryExample', 'LakeCatalogExample', 'MonitoringExample', 'QueryExample', 'SchemaOnReadExample', 'ServerlessDataLakeExample', 'StreamIngestExample', 'StreamIngestVariantsExample']);
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['BatchExample', 'DeliveryExample', 'IcebergExample', 'LakeCatalogExample', 'MonitoringExample', 'QueryExample', 'SchemaOnReadExample', 'ServerlessDataLakeExample', 'StreamIngestExample', 'StreamIngestVariantsExample']);
     const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf-8'));
     for (const plugin of report.pluginReports) {
       expect(plugin.conclusion).toBe('success');
