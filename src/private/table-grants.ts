@@ -34,7 +34,13 @@ export function grantTableRead(bucket: s3.IBucket, layout: PartitionLayout, tabl
  * the table's data, raw-backup and error prefixes only, and encrypt with the bucket's key.
  * Grants no read of objects and no delete.
  */
-export function grantTableWrite(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable, rawBackup = true): iam.Grant {
+export function grantTableWrite(
+  bucket: s3.IBucket,
+  layout: PartitionLayout,
+  tableName: string,
+  grantee: iam.IGrantable,
+  rawBackup = true,
+): iam.Grant {
   const objects = tablePrefixes(layout, tableName, rawBackup).map((p) => bucket.arnForObjects(`${p}*`));
   let grant = iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:PutObject', 's3:AbortMultipartUpload'], resourceArns: objects, resource: bucket }).combine(
     iam.Grant.addToPrincipalOrResource({
@@ -72,7 +78,13 @@ function tablePrefixes(layout: PartitionLayout, tableName: string, rawBackup: bo
  *
  * @see https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html#using-iam-s3
  */
-export function grantFirehoseDelivery(bucket: s3.IBucket, layout: PartitionLayout, tableName: string, grantee: iam.IGrantable, rawBackup: boolean): iam.Grant {
+export function grantFirehoseDelivery(
+  bucket: s3.IBucket,
+  layout: PartitionLayout,
+  tableName: string,
+  grantee: iam.IGrantable,
+  rawBackup: boolean,
+): iam.Grant {
   const objects = tablePrefixes(layout, tableName, rawBackup).map((p) => bucket.arnForObjects(`${p}*`));
   return grantTableWrite(bucket, layout, tableName, grantee, rawBackup)
     .combine(iam.Grant.addToPrincipalOrResource({ grantee, actions: ['s3:GetObject'], resourceArns: objects, resource: bucket }))
