@@ -156,6 +156,18 @@ benchSynth.spawn(project.compileTask); // it measures lib/; schema-first lakes n
 benchSynth.exec('node bench/synth/run.mjs', { receiveArgs: true });
 
 // ---------------------------------------------------------------------------------------------
+// Bindings: every public name reads the same in TypeScript, Python and Java. The compile task
+// silences jsii's reserved-word warnings (they also list C# and Go words); this check fails the
+// build when jsii-pacmak would rename a public name that is not deprecated (Java `doChar`,
+// Python `from_`).
+// ---------------------------------------------------------------------------------------------
+const bindingNames = project.addTask('binding-names', {
+  description: 'Fail when jsii-pacmak would rename a public name (not deprecated) in the Python or Java binding',
+});
+bindingNames.exec('ts-node --project projenrc/tsconfig.json projenrc/binding-names.ts');
+project.postCompileTask.spawn(bindingNames);
+
+// ---------------------------------------------------------------------------------------------
 // Docs: README and @example snippets must compile under jsii-rosetta strict.
 // ---------------------------------------------------------------------------------------------
 const rosetta = project.addTask('rosetta:extract', {

@@ -53,6 +53,27 @@ check_parliament() {
     || { echo "$STAGE: parliament is not importable with $PARLIAMENT_PYTHON (set PARLIAMENT_PYTHON)" >&2; return 1; }
 }
 
+# typescript_template: makes sure the TypeScript example's ServerlessDataLakeExample template,
+# which the app compares its own with, is there and current. .ci/run synthesizes it (`npm run
+# example`) before the binding stages; run on its own, the stage synthesizes it when it is
+# missing or older than the sources it is made from (src/, examples/typescript/,
+# package-lock.json). Exports TYPESCRIPT_TEMPLATE (the file, relative to the repository root).
+typescript_template() {
+  export TYPESCRIPT_TEMPLATE=cdk.out/ServerlessDataLakeExample.template.json
+  local reason=''
+  if [[ ! -f "$TYPESCRIPT_TEMPLATE" ]]; then
+    reason='missing'
+  elif [[ -n "$(find src examples/typescript package-lock.json -type f -newer "$TYPESCRIPT_TEMPLATE" -print -quit)" ]]; then
+    reason='older than the sources'
+  fi
+  if [[ -n "$reason" ]]; then
+    echo "$STAGE: $TYPESCRIPT_TEMPLATE is $reason: synthesizing the TypeScript example (npm run example)"
+    npm run example
+    [[ -f "$TYPESCRIPT_TEMPLATE" ]] || { echo "$STAGE: npm run example wrote no $TYPESCRIPT_TEMPLATE" >&2; return 1; }
+  fi
+  echo "$STAGE: the app compares its ServerlessDataLakeExample with $TYPESCRIPT_TEMPLATE"
+}
+
 # summary START: prints the step timings and the stage's total.
 summary() {
   echo "$STAGE: step timings"

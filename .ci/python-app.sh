@@ -3,7 +3,10 @@
 #
 # Builds the wheel with jsii-pacmak (`npx projen package:python`), installs it with aws-cdk-lib
 # and constructs from PyPI into a fresh virtual environment, runs examples/python/app.py (synth
-# + template assertions) and lints the synthesized templates with cfn-lint.
+# + template assertions, and ServerlessDataLakeExample compared with the TypeScript example's
+# template, cdk.out/ServerlessDataLakeExample.template.json: synthesized first with `npm run
+# example` when it is missing or stale) and lints the synthesized templates with cfn-lint and
+# parliament.
 #
 # Run from the repository root after `npm ci` and `npx projen build` (.jsii and lib/ must exist).
 # Needs: Node 20, Python >= 3.10 as `python3` with venv and ensurepip, PyPI, and cfn-lint at
@@ -79,7 +82,7 @@ install_app() {
 }
 
 run_app() {
-  "$APP_VENV/bin/python" "$APP_DIR/app.py"
+  TYPESCRIPT_TEMPLATE="$TYPESCRIPT_TEMPLATE" "$APP_VENV/bin/python" "$APP_DIR/app.py"
 }
 
 stage_start="$(now)"
@@ -87,6 +90,7 @@ step preflight preflight
 step clean clean
 step "package:python (pacmak)" package_python
 step "venv + pip install" install_app
+step "TypeScript template" typescript_template
 step "run app.py" run_app
 step cfn-lint lint_templates
 step parliament lint_policies

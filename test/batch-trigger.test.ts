@@ -225,7 +225,7 @@ describe('sources', () => {
   });
 
   test('a direct-invoke source defines no rule', () => {
-    const { stack } = setUp((lake) => ({ source: BatchTriggerSource.directInvoke({ bucket: lake.bucket, prefix: 'landing/' }) }));
+    const { stack } = setUp((lake) => ({ source: BatchTriggerSource.directInvoke({ objects: { bucket: lake.bucket, prefix: 'landing/' } }) }));
     Template.fromStack(stack).resourceCountIs('AWS::Events::Rule', 0);
   });
 
@@ -289,29 +289,55 @@ describe('replay', () => {
 
   test('replayPayload gives the direct-invoke payload, raw backup by default', () => {
     const { trigger } = withReplay();
-    expect(JSON.parse(trigger.replayPayload({ table: 'clicks', from: new Date('2026-11-27T03:00:00Z'), to: new Date('2026-11-27T08:00:00Z') }))).toEqual({
+    expect(JSON.parse(trigger.replayPayload({ table: 'clicks', start: new Date('2026-11-27T03:00:00Z'), end: new Date('2026-11-27T08:00:00Z') }))).toEqual({
       replay: { table: 'clicks', from: '2026-11-27T03:00:00.000Z', to: '2026-11-27T08:00:00.000Z', source: 'raw' },
     });
-    expect(JSON.parse(trigger.replayPayload({ table: 'orders', from: new Date(0), to: new Date(3_600_000), source: ReplaySource.ERROR_OUTPUT })).replay.source).toBe('errors');
+    expect(JSON.parse(trigger.replayPayload({ table: 'orders', start: new Date(0), end: new Date(3_600_000), source: ReplaySource.ERROR_OUTPUT })).replay.source).toBe('errors');
+  });
+
+  test('replayPayload still takes the deprecated from and to (Python sees from as from_), with the same payload', () => {
+    const { trigger } = withReplay();
+    const range = { start: new Date('2026-11-27T03:00:00Z'), end: new Date('2026-11-27T08:00:00Z') };
+    const expected = trigger.replayPayload({ table: 'clicks', ...range });
+    expect(trigger.replayPayload({ table: 'clicks', from: range.start, to: range.end })).toBe(expected);
+    expect(trigger.replayPayload({ table: 'clicks', from: range.start, end: range.end })).toBe(expected);
+    expect(trigger.replayPayload({ table: 'clicks', start: range.start, to: range.end })).toBe(expected);
   });
 
   test('fails replayPayload for a table that is not replayed', () => {
     const { trigger } = withReplay();
-    expect(() => trigger.replayPayload({ table: 'views', from: new Date(0), to: new Date(1) })).toThrow(
+    expect(() => trigger.replayPayload({ table: 'views', start: new Date(0), end: new Date(1) })).toThrow(
       problem('replay table must be one of \'clicks\', \'orders\', got "views": add the table to the BatchTrigger\'s replay tables'),
     );
   });
 
-  test('fails replayPayload when to is not after from', () => {
+  test('fails replayPayload when end is not after start, naming the bounds as given', () => {
     const { trigger } = withReplay();
+    expect(() => trigger.replayPayload({ table: 'clicks', start: new Date(3_600_000), end: new Date(0) })).toThrow(
+      problem('replay end must be after start, got start 1970-01-01T01:00:00.000Z and end 1970-01-01T00:00:00.000Z: end is exclusive'),
+    );
     expect(() => trigger.replayPayload({ table: 'clicks', from: new Date(3_600_000), to: new Date(0) })).toThrow(
       problem('replay to must be after from, got from 1970-01-01T01:00:00.000Z and to 1970-01-01T00:00:00.000Z: to is exclusive'),
     );
   });
 
+  test('fails replayPayload without start or end, and with a bound given twice', () => {
+    const { trigger } = withReplay();
+    expect(() => trigger.replayPayload({ table: 'clicks' })).toThrow(
+      "BatchTrigger at 'TestStack/Batch': \n  - replayPayload() needs start, got none: e.g. start: new Date('2026-11-27T03:00:00Z')"
+      + "\n  - replayPayload() needs end, got none: e.g. end: new Date('2026-11-27T08:00:00Z')",
+    );
+    expect(() => trigger.replayPayload({ table: 'clicks', start: new Date(0), from: new Date(0), end: new Date(1) })).toThrow(
+      problem('replayPayload() takes start or the deprecated from, got both: drop from'),
+    );
+    expect(() => trigger.replayPayload({ table: 'clicks', start: new Date(0), end: new Date(1), to: new Date(1) })).toThrow(
+      problem('replayPayload() takes end or the deprecated to, got both: drop to'),
+    );
+  });
+
   test('fails replayPayload without replay', () => {
     const { trigger } = setUp();
-    expect(() => trigger.replayPayload({ table: 'clicks', from: new Date(0), to: new Date(1) })).toThrow(
+    expect(() => trigger.replayPayload({ table: 'clicks', start: new Date(0), end: new Date(1) })).toThrow(
       problem('replayPayload() needs the replay option, got no replay tables: set replay with the lake bucket, layout and tables on the bundled producer'),
     );
   });

@@ -241,7 +241,7 @@ describe('column types', () => {
   test.each([
     ['string', ColumnType.STRING, 'STRING'],
     ['varchar(n)', ColumnType.varchar(20), 'STRING'],
-    ['char(n)', ColumnType.char(2), 'STRING'],
+    ['char(n)', ColumnType.fixedChar(2), 'STRING'],
     ['bigint', ColumnType.BIGINT, 'INTEGER'],
     ['int', ColumnType.INT, 'INTEGER'],
     ['smallint', ColumnType.SMALLINT, 'INTEGER'],

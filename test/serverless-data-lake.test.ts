@@ -191,7 +191,7 @@ describe('batch trigger', () => {
     const l = new ServerlessDataLake(stack, 'L', { tableName: 'clicks', columns: COLUMNS, batchTrigger: { source: BatchTriggerSource.directInvoke() } });
     expect(l.batchTrigger!.stream).toBe(l.ingest.stream);
     expect(l.batchTrigger!.usesBundledProducer).toBe(true);
-    const payload = l.batchTrigger!.replayPayload({ table: 'clicks', from: new Date('2026-12-01T00:00:00Z'), to: new Date('2026-12-02T00:00:00Z') });
+    const payload = l.batchTrigger!.replayPayload({ table: 'clicks', start: new Date('2026-12-01T00:00:00Z'), end: new Date('2026-12-02T00:00:00Z') });
     expect(JSON.parse(payload)).toEqual({ replay: { table: 'clicks', from: '2026-12-01T00:00:00.000Z', to: '2026-12-02T00:00:00.000Z', source: 'raw' } });
     expect(l.monitoring!.stageAlarms.batch).toBeDefined();
     expect(l.monitoring!.stageAlarms[`lambda:${l.batchTrigger!.producer.node.path}`]).toBeDefined();
@@ -203,10 +203,10 @@ describe('batch trigger', () => {
       tableName: 'clicks',
       columns: COLUMNS,
       storage: { eventBridgeEnabled: true },
-      batchTrigger: { source: BatchTriggerSource.directInvoke(replay ? undefined : { bucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket'), prefix: 'in/' }), replay },
+      batchTrigger: { source: BatchTriggerSource.directInvoke(replay ? undefined : { objects: { bucket: s3.Bucket.fromBucketName(stack, 'Landing', 'landing-bucket'), prefix: 'in/' } }), replay },
     });
-    if (replay) expect(() => l.batchTrigger!.replayPayload({ table: 'clicks', from: new Date(0), to: new Date(3600_000) })).not.toThrow();
-    else expect(() => l.batchTrigger!.replayPayload({ table: 'clicks', from: new Date(0), to: new Date(3600_000) })).toThrow(/needs the replay option/);
+    if (replay) expect(() => l.batchTrigger!.replayPayload({ table: 'clicks', start: new Date(0), end: new Date(3600_000) })).not.toThrow();
+    else expect(() => l.batchTrigger!.replayPayload({ table: 'clicks', start: new Date(0), end: new Date(3600_000) })).toThrow(/needs the replay option/);
   });
 });
 

@@ -25,7 +25,8 @@ describe('ColumnType', () => {
     expect(ColumnType.decimal(10, 2).inputString).toBe('decimal(10,2)');
     expect(ColumnType.decimal(38, 38).inputString).toBe('decimal(38,38)');
     expect(ColumnType.varchar(65535).inputString).toBe('varchar(65535)');
-    expect(ColumnType.char(1).inputString).toBe('char(1)');
+    expect(ColumnType.fixedChar(1).inputString).toBe('char(1)');
+    expect(ColumnType.fixedChar(255).inputString).toBe('char(255)');
     const nested = ColumnType.struct([
       { name: 'id', type: ColumnType.BIGINT },
       { name: 'tags', type: ColumnType.array(ColumnType.STRING) },
@@ -48,10 +49,29 @@ describe('ColumnType', () => {
     expect(() => ColumnType.decimal(p, s)).toThrow(/^ColumnType.decimal: /);
   });
 
-  test('fails on varchar and char lengths out of range', () => {
+  test('fails on varchar and fixedChar lengths out of range', () => {
     expect(() => ColumnType.varchar(0)).toThrow(/ColumnType.varchar: length must be a whole number from 1 to 65535, got 0/);
     expect(() => ColumnType.varchar(65536)).toThrow(/got 65536/);
-    expect(() => ColumnType.char(256)).toThrow(/ColumnType.char: length must be a whole number from 1 to 255, got 256/);
+    expect(() => ColumnType.fixedChar(256)).toThrow(/^ColumnType.fixedChar: length must be a whole number from 1 to 255, got 256: or use ColumnType.varchar\(n\)/);
+  });
+
+  test.each([0, 256, 2.5, -1, Number.NaN])('fails on fixedChar(%s)', (length) => {
+    expect(() => ColumnType.fixedChar(length)).toThrow(new RegExp(`^ColumnType.fixedChar: length must be a whole number from 1 to 255, got ${length}:`));
+  });
+
+  describe('char (deprecated: Java sees it as doChar)', () => {
+    test('renders as fixedChar does', () => {
+      for (const length of [1, 2, 255]) {
+        const type = ColumnType.char(length);
+        expect(type.inputString).toBe(ColumnType.fixedChar(length).inputString);
+        expect(type.inputString).toBe(`char(${length})`);
+        expect(type.isPrimitive).toBe(true);
+      }
+    });
+
+    test.each([0, 256, 2.5])('fails on char(%s) with the message of fixedChar', (length) => {
+      expect(() => ColumnType.char(length)).toThrow(new RegExp(`^ColumnType.fixedChar: length must be a whole number from 1 to 255, got ${length}:`));
+    });
   });
 
   test('fails on an empty struct, bad and duplicate field names', () => {

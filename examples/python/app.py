@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The whole lake from Python: synthesizes two stacks and checks their templates.
+"""The whole lake from Python: synthesizes three stacks and checks their templates.
 
 A CDK app with no environment (no AWS account or credentials needed) that
 - defines `StreamIngest` with its defaults in the stack `StreamIngestExample`,
@@ -8,7 +8,8 @@ A CDK app with no environment (no AWS account or credentials needed) that
   two `StreamIngest`s (one per delivery: the orders stream sized by
   `StreamCapacity.from_throughput`, the raw events stream with its defaults),
   `PartitionedParquetLake` with `PartitionLayout.hourly()` and EventBridge delivery, a
-  `TableSchema` of `Column`s built from `ColumnType` members and factories, three
+  `TableSchema` of `Column`s built from `ColumnType` members and factories (`fixed_char`, and the
+  deprecated `char` it replaces, which Java sees as `doChar`), three
   `CrawledCatalog`s (partition projection, `PartitionDiscovery.event_driven()`, and schema-on-read
   with `PartitionDiscovery.crawler(recrawl_policy=RecrawlPolicy.NEW_FOLDERS_ONLY)`), two
   `NewlineTransformFirehose`s (Parquet against the orders table with no processor, JSON lines
@@ -16,17 +17,30 @@ A CDK app with no environment (no AWS account or credentials needed) that
   `grant_read` and `grant_write`; the defaults `IngestEncryption`, `LakeEncryption` and
   `CatalogDatabase` are passed explicitly,
 - checks that the library rejects, with its error crossing the binding, what it no longer
-  accepts: `NewlineStrategy.bundled_function()` together with a Parquet `table`, and
-  `table_description` without `schema` (in a scratch app that is never synthesized),
+  accepts: `NewlineStrategy.bundled_function()` together with a Parquet `table`,
+  `table_description` without `schema` (in a scratch app that is never synthesized), and
+  `ColumnType.fixed_char(256)`,
+- defines the stack `ServerlessDataLakeExample` exactly as examples/typescript/stacks.ts does
+  (same stack name, construct IDs and options): the schema-first `clicks` lake with its columns,
+  monitoring with `LakeAlarmActions.new_topic()` and a batch trigger on
+  `BatchTriggerSource.direct_invoke()`, the schema-on-read `raw_events` lake sharing it
+  (`share_with`), a producer role granted `grant_write` on both and an analyst role granted
+  `grant_query`, and the outputs ClicksStreamName, WorkGroupName and DatabaseName,
 - synthesizes into `examples/python/cdk.out` and checks the templates with `aws_cdk.assertions`:
   among others the Lambda functions (the library's partition registrar, and aws-cdk-lib's
   bucket-notification handler, through which the library turns on EventBridge delivery), the
   KMS-encrypted log groups named with the stack's unique suffix, and the Firehose roles' and the
   logs key's permissions,
-- checks that the library's bundled Lambda handler (the partition registrar's) referenced by the
-  cloud assembly was shipped inside the wheel (its asset directory exists and contains `index.js`),
+- checks that the library's bundled Lambda handlers referenced by the cloud assembly (the
+  partition registrar's; the batch producer's and the newline Lambda's) were shipped inside the
+  wheel (each asset directory exists and contains `index.js`),
 - checks CDK's validation report: no unacknowledged finding, and only the W7001 the library
-  acknowledges itself on `LakeExample` (the Firehose CidrBlocks mapping, the stack's only one).
+  acknowledges itself on `LakeExample` and on `ServerlessDataLakeExample` (the Firehose
+  CidrBlocks mapping, each stack's only one),
+- checks that the `ServerlessDataLakeExample` template has the resource types, counts, logical IDs
+  per type and outputs of the TypeScript example's (`cdk.out/ServerlessDataLakeExample.template.json`
+  at the repository root, from `npm run example`; or the file `$TYPESCRIPT_TEMPLATE`), and
+  reports every difference, type by type.
 
 Prints one summary line per stack on success; raises (exit code 1) on any failed check.
 
@@ -36,6 +50,7 @@ installed in a virtual environment (see .ci/python-app.sh).
 
 import json
 import os
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -46,12 +61,16 @@ from aws_cdk.cloud_assembly_schema import FileAssetPackaging, Manifest
 from aws_cdk.cx_api import AssetManifestArtifact, CloudAssembly
 
 from cdk_serverless_data_lake import (
+    BatchTriggerSource,
     Column,
     ColumnType,
     CatalogDatabase,
     CrawledCatalog,
     IngestEncryption,
+    LakeAlarmActions,
+    LakeBatchTriggerOptions,
     LakeEncryption,
+    LakeMonitoringOptions,
     NewlineStrategy,
     NewlineTransformFirehose,
     PartitionDiscovery,
@@ -59,6 +78,7 @@ from cdk_serverless_data_lake import (
     PartitionGranularity,
     PartitionLayout,
     RecrawlPolicy,
+    ServerlessDataLake,
     ShardCalculator,
     ShardLimit,
     StreamCapacity,
@@ -93,6 +113,21 @@ LIBRARY_ACKNOWLEDGED_RULE = "W7001"
 LIBRARY_ACKNOWLEDGED_MAPPING = "Mappings/awscdkawskinesisfirehoseCidrBlocks:"
 LIBRARY_ACKNOWLEDGED_REASON_START = "The stack's only mapping is awscdkawskinesisfirehoseCidrBlocks"
 VALIDATION_REPORT_FILE = "validation-report.json"
+# The name of the error the library throws for bad input.
+LIBRARY_ERROR = "DataLakeValidationError"
+
+SERVERLESS_STACK_NAME = "ServerlessDataLakeExample"
+SERVERLESS_STACK_DESCRIPTION = (
+    "cdk-serverless-data-lake example: two lakes, each in one call, sharing a bucket, a key, a database and a workgroup"
+)
+# The same stack synthesized by the TypeScript example (`npm run example`, at the repository root):
+# the Python stack must have the same resources (types, counts and logical IDs) and outputs.
+# .ci/python-app.sh passes its path; by default the TypeScript example's cloud assembly.
+TYPESCRIPT_TEMPLATE_VARIABLE = "TYPESCRIPT_TEMPLATE"
+TYPESCRIPT_TEMPLATE = Path(__file__).resolve().parents[2] / "cdk.out" / f"{SERVERLESS_STACK_NAME}.template.json"
+# The stacks on which the library acknowledges W7001 itself (each has a delivery stream, and the
+# Firehose mapping is its only one).
+LIBRARY_ACKNOWLEDGED_AT = [LAKE_STACK_NAME, SERVERLESS_STACK_NAME]
 LAMBDA_RUNTIME = "nodejs24.x"
 FIREHOSE_LOG_PREFIX = "/aws/kinesisfirehose/"
 FIREHOSE_LOG_GROUPS = "/aws/kinesisfirehose/*-"
@@ -265,6 +300,8 @@ def check_column_types() -> str:
         ("TIMESTAMP", ColumnType.TIMESTAMP, "timestamp", True),
         ("decimal(12, 2)", ColumnType.decimal(12, 2), "decimal(12,2)", True),
         ("varchar(64)", ColumnType.varchar(64), "varchar(64)", True),
+        ("fixed_char(2)", ColumnType.fixed_char(2), "char(2)", True),
+        # Deprecated (Java sees it as doChar): still there, and the same type as fixed_char.
         ("char(2)", ColumnType.char(2), "char(2)", True),
         ("array(STRING)", ColumnType.array(ColumnType.STRING), "array<string>", False),
         ("map(STRING, BIGINT)", ColumnType.map(ColumnType.STRING, ColumnType.BIGINT), "map<string,bigint>", False),
@@ -281,7 +318,9 @@ def expect_rejected(what: str, build, message_start: str) -> None:
     try:
         build()
     except RuntimeError as error:  # jsii raises the JavaScript error as a RuntimeError
-        message = str(error)
+        # From a static method jsii hands over the error as `<name>: <message>`, from a
+        # constructor as the message alone.
+        message = str(error).removeprefix(f"{LIBRARY_ERROR}: ")
         check(message.startswith(message_start), f"{what}: expected an error starting {message_start!r}, got {message!r}")
         return
     raise CheckFailed(f"{what}: expected the library to reject it, but it was accepted")
@@ -329,7 +368,13 @@ def check_rejections() -> str:
         ),
         "CrawledCatalog at 'Rejections/Described': tableDescription describes the table this construct declares, got it without schema",
     )
-    return "2 rejections (bundled_function with a Parquet table, table_description without schema)"
+    # A value object's validation: the message names the method as every binding spells it.
+    expect_rejected(
+        "ColumnType.fixed_char(256)",
+        lambda: ColumnType.fixed_char(256),
+        "ColumnType.fixedChar: length must be a whole number from 1 to 255, got 256: or use ColumnType.varchar(n) for longer values",
+    )
+    return "3 rejections (bundled_function with a Parquet table, table_description without schema, fixed_char(256))"
 
 
 def build_lake(app: cdk.App) -> dict:
@@ -362,7 +407,7 @@ def build_lake(app: cdk.App) -> dict:
         Column(name="ordered_at", type=ColumnType.TIMESTAMP),
         Column(name="amount", type=ColumnType.decimal(12, 2), comment="order total in EUR"),
         Column(name="customer_email", type=ColumnType.varchar(64)),
-        Column(name="country", type=ColumnType.char(2), comment="ISO 3166-1 alpha-2"),
+        Column(name="country", type=ColumnType.fixed_char(2), comment="ISO 3166-1 alpha-2"),
         Column(name="tags", type=ColumnType.array(ColumnType.STRING)),
         Column(name="item_quantities", type=ColumnType.map(ColumnType.STRING, ColumnType.BIGINT)),
         Column(
@@ -477,6 +522,123 @@ def build_lake(app: cdk.App) -> dict:
         "raw_delivery": raw_delivery,
         "role": role,
     }
+
+
+def build_serverless_lake(app: cdk.App) -> cdk.Stack:
+    """The ServerlessDataLakeExample stack, as examples/typescript/stacks.ts defines it: the same
+    stack name, construct IDs and options, so that its logical IDs are the TypeScript template's."""
+    stack = cdk.Stack(app, SERVERLESS_STACK_NAME, description=SERVERLESS_STACK_DESCRIPTION)
+    # Schema-first (Parquet, projection), monitored with a new topic for its alarms, and a batch
+    # trigger for replays of the raw backup and the error output, invoked by you (replay_payload).
+    click_lake = ServerlessDataLake(
+        stack,
+        "Clicks",
+        table_name="clicks",
+        columns=[
+            Column(name="event_id", type=ColumnType.STRING),
+            Column(name="user_id", type=ColumnType.BIGINT),
+            Column(name="amount", type=ColumnType.decimal(10, 2)),
+            Column(name="event_time", type=ColumnType.TIMESTAMP),
+        ],
+        monitoring_options=LakeMonitoringOptions(alarm_actions=LakeAlarmActions.new_topic()),
+        batch_trigger=LakeBatchTriggerOptions(source=BatchTriggerSource.direct_invoke()),
+    )
+    # Schema-on-read (JSON lines, newline Lambda, crawler), sharing the first lake's bucket, key,
+    # database and workgroup.
+    raw_lake = ServerlessDataLake(stack, "Raw", table_name="raw_events", share_with=click_lake)
+    producer = iam.Role(
+        stack,
+        "Producer",
+        assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+        description="Example producer: may put records into the clicks and raw_events streams",
+    )
+    click_lake.grant_write(producer)
+    raw_lake.grant_write(producer)
+    analyst = iam.Role(
+        stack,
+        "Analyst",
+        assumed_by=iam.AccountRootPrincipal(),
+        description="Example analyst: may query the clicks table",
+    )
+    click_lake.grant_query(analyst)
+    cdk.CfnOutput(stack, "ClicksStreamName", value=click_lake.ingest.stream.stream_name)
+    cdk.CfnOutput(stack, "WorkGroupName", value=click_lake.query_layer.work_group_name)
+    cdk.CfnOutput(stack, "DatabaseName", value=click_lake.catalog.database_name)
+
+    # What the facade exposes, read back through the binding before synthesis.
+    check(click_lake.schema is not None and raw_lake.schema is None, "ServerlessDataLake: expected a schema for clicks and none for raw_events")
+    check(click_lake.monitoring is not None and raw_lake.monitoring is not None, "ServerlessDataLake: expected monitoring on both lakes (the default)")
+    check(click_lake.batch_trigger is not None and raw_lake.batch_trigger is None, "ServerlessDataLake: expected a batch trigger on clicks only")
+    check(click_lake.batch_trigger.uses_bundled_producer, "ServerlessDataLake 'clicks': expected the bundled producer")
+    check(raw_lake.lake.bucket.bucket_name == click_lake.lake.bucket.bucket_name, "ServerlessDataLake 'raw_events': expected the clicks lake's bucket (share_with)")
+    payload = json.loads(
+        click_lake.batch_trigger.replay_payload(
+            table="clicks",
+            start=datetime(2026, 12, 1, tzinfo=timezone.utc),
+            end=datetime(2026, 12, 2, tzinfo=timezone.utc),
+        )
+    )
+    expected_payload = {"replay": {"table": "clicks", "from": "2026-12-01T00:00:00.000Z", "to": "2026-12-02T00:00:00.000Z", "source": "raw"}}
+    check(payload == expected_payload, f"BatchTrigger.replay_payload: expected {expected_payload}, got {payload}")
+    return stack
+
+
+def resource_types(template: Mapping[str, Any]) -> dict:
+    """Resource type -> sorted logical IDs of a template."""
+    by_type: dict = {}
+    for logical_id, resource in template.get("Resources", {}).items():
+        by_type.setdefault(resource["Type"], []).append(logical_id)
+    return {t: sorted(ids) for t, ids in sorted(by_type.items())}
+
+
+def counts_line(by_type: Mapping[str, list]) -> str:
+    return ", ".join(f"{len(ids)} {t}" for t, ids in by_type.items())
+
+
+def typescript_template_file() -> Path:
+    configured = os.environ.get(TYPESCRIPT_TEMPLATE_VARIABLE)
+    return Path(configured).resolve() if configured else TYPESCRIPT_TEMPLATE
+
+
+def check_same_as_typescript(template_file: Path) -> str:
+    """The Python template has the TypeScript template's resource types with the same counts, the
+    same logical IDs per type and the same outputs; a difference is reported type by type."""
+    ts_file = typescript_template_file()
+    check(
+        ts_file.is_file(),
+        f"{SERVERLESS_STACK_NAME}: no TypeScript template at {ts_file}: run `npm run example` at the repository root first "
+        f"(or set {TYPESCRIPT_TEMPLATE_VARIABLE})",
+    )
+    ts_template = json.loads(ts_file.read_text())
+    template = json.loads(template_file.read_text())
+    ts_types, py_types = resource_types(ts_template), resource_types(template)
+    problems = []
+    for resource_type in sorted(set(ts_types) | set(py_types)):
+        ts_ids, py_ids = ts_types.get(resource_type, []), py_types.get(resource_type, [])
+        if len(ts_ids) != len(py_ids):
+            problems.append(f"{resource_type}: TypeScript {len(ts_ids)}, Python {len(py_ids)}")
+        if ts_ids != py_ids:
+            only_ts = sorted(set(ts_ids) - set(py_ids))
+            only_py = sorted(set(py_ids) - set(ts_ids))
+            problems.append(f"{resource_type}: logical IDs only in TypeScript {only_ts}, only in Python {only_py}")
+    ts_outputs, py_outputs = ts_template.get("Outputs", {}), template.get("Outputs", {})
+    if ts_outputs != py_outputs:
+        problems.append(f"Outputs: TypeScript {json.dumps(ts_outputs, sort_keys=True)}, Python {json.dumps(py_outputs, sort_keys=True)}")
+    if ts_template.get("Description") != template.get("Description"):
+        problems.append(f"Description: TypeScript {ts_template.get('Description')!r}, Python {template.get('Description')!r}")
+    ts_count = sum(len(ids) for ids in ts_types.values())
+    py_count = sum(len(ids) for ids in py_types.values())
+    check(
+        not problems,
+        f"{SERVERLESS_STACK_NAME}: the Python template {os.path.relpath(template_file)} ({py_count} resources) differs from the "
+        f"TypeScript template {os.path.relpath(ts_file)} ({ts_count} resources):\n  " + "\n  ".join(problems)
+        + f"\n  TypeScript: {counts_line(ts_types)}\n  Python:     {counts_line(py_types)}",
+    )
+    outputs = ", ".join(sorted(py_outputs))
+    return (
+        f"{py_count} resources of {len(py_types)} types, the same types, counts and logical IDs as the TypeScript template "
+        f"{os.path.relpath(ts_file)} ({counts_line(py_types)}); the same outputs ({outputs})"
+    )
 
 
 def check_lake_template(lake: dict) -> tuple:
@@ -675,16 +837,16 @@ def check_lake_template(lake: dict) -> tuple:
     return summary, {registration_id: functions[registration_id]}
 
 
-def check_lambda_assets(assembly: CloudAssembly, functions: Mapping[str, Any]) -> str:
+def check_lambda_assets(assembly: CloudAssembly, functions: Mapping[str, Any], stack_name: str = LAKE_STACK_NAME) -> str:
     """Each function's code is a directory asset of the cloud assembly holding the handler's index.js."""
-    artifact = assembly.get_stack_by_name(LAKE_STACK_NAME)
+    artifact = assembly.get_stack_by_name(stack_name)
     manifests = [d for d in artifact.dependencies if AssetManifestArtifact.is_asset_manifest_artifact(d)]
-    check(len(manifests) == 1, f"{LAKE_STACK_NAME}: expected one asset manifest, got {len(manifests)}")
+    check(len(manifests) == 1, f"{stack_name}: expected one asset manifest, got {len(manifests)}")
     # The binding hands dependencies out as CloudArtifact, without AssetManifestArtifact.file (and
     # reading `manifest.properties`, a union of structs, fails in jsii). aws-cdk-lib writes an asset
     # manifest artifact `<id>` to `<id>.json`: load that through the typed schema API.
     manifest_file = Path(assembly.directory) / f"{manifests[0].id}.json"
-    check(manifest_file.is_file(), f"{LAKE_STACK_NAME}: expected the asset manifest at {manifest_file}")
+    check(manifest_file.is_file(), f"{stack_name}: expected the asset manifest at {manifest_file}")
     files = Manifest.load_asset_manifest(str(manifest_file)).files or {}
     shown = []
     for logical_id, function in sorted(functions.items()):
@@ -706,11 +868,12 @@ def check_lambda_assets(assembly: CloudAssembly, functions: Mapping[str, Any]) -
 
 
 def check_validation_report(assembly: CloudAssembly) -> str:
-    """CDK's CloudFormation validation found nothing unacknowledged; the one suppressed finding is
-    the W7001 the library acknowledges on LakeExample (the app acknowledges nothing itself)."""
+    """CDK's CloudFormation validation found nothing unacknowledged; the suppressed findings are
+    the W7001 the library acknowledges on LakeExample and on ServerlessDataLakeExample, one each
+    (the app acknowledges nothing itself)."""
     # Warnings of the built-in validation do not fail the synth: read its report to make sure
-    # that the one warning of LakeExample is the one the library acknowledged, and that no other
-    # is left.
+    # that the one warning of each lake stack is the one the library acknowledged, and that no
+    # other is left.
     report_file = Path(assembly.directory) / VALIDATION_REPORT_FILE
     check(report_file.is_file(), f"expected CDK's validation report at {report_file}")
     report = Manifest.load_validation_report(str(report_file))
@@ -720,24 +883,33 @@ def check_validation_report(assembly: CloudAssembly) -> str:
         check(not violations, f"validation plugin {plugin.plugin_name}: unacknowledged findings {violations}")
         check(plugin.conclusion == "success", f"validation plugin {plugin.plugin_name}: expected conclusion success, got {plugin.conclusion!r}")
         suppressed.extend(plugin.suppressed_violations or [])
-    shown = [(v.acknowledged_id, v.acknowledged_at, v.reason) for v in suppressed]
+    # Each lake stack's W7001 is suppressed: aws-cdk-lib 2.275 (this example's) reports one
+    # suppressed finding per stack; older releases (2.263, the Java example's) merge identical
+    # findings into one, with both stacks among its violating constructs.
+    shown = [(v.acknowledged_id, v.acknowledged_at, [c.construct_path for c in v.violating_constructs]) for v in suppressed]
+    stacks = []
+    for finding in suppressed:
+        at = finding.acknowledged_at
+        paths = [c.construct_path for c in finding.violating_constructs]
+        check(
+            finding.acknowledged_id == LIBRARY_ACKNOWLEDGED_ID and at in paths,
+            f"validation report: expected only {LIBRARY_ACKNOWLEDGED_ID} acknowledged on the stacks it is about, got {shown}",
+        )
+        check(finding.rule_name == LIBRARY_ACKNOWLEDGED_RULE, f"validation report ({at}): expected the rule {LIBRARY_ACKNOWLEDGED_RULE}, got {finding.rule_name!r}")
+        check(
+            finding.description.startswith(LIBRARY_ACKNOWLEDGED_MAPPING),
+            f"validation report ({at}): expected the finding to be about {LIBRARY_ACKNOWLEDGED_MAPPING}, got {finding.description!r}",
+        )
+        check(
+            isinstance(finding.reason, str) and finding.reason.startswith(LIBRARY_ACKNOWLEDGED_REASON_START),
+            f"validation report ({at}): expected the library's reason starting {LIBRARY_ACKNOWLEDGED_REASON_START!r}, got {finding.reason!r}",
+        )
+        stacks.extend(paths)
     check(
-        len(suppressed) == 1 and suppressed[0].acknowledged_id == LIBRARY_ACKNOWLEDGED_ID and suppressed[0].acknowledged_at == LAKE_STACK_NAME,
-        f"validation report: expected only {LIBRARY_ACKNOWLEDGED_ID} acknowledged at {LAKE_STACK_NAME}, got {shown}",
+        sorted(stacks) == sorted(LIBRARY_ACKNOWLEDGED_AT),
+        f"validation report: expected {LIBRARY_ACKNOWLEDGED_ID} suppressed once on each of {LIBRARY_ACKNOWLEDGED_AT} and nothing else, got {shown}",
     )
-    finding = suppressed[0]
-    check(finding.rule_name == LIBRARY_ACKNOWLEDGED_RULE, f"validation report: expected the rule {LIBRARY_ACKNOWLEDGED_RULE}, got {finding.rule_name!r}")
-    check(
-        finding.description.startswith(LIBRARY_ACKNOWLEDGED_MAPPING),
-        f"validation report: expected the finding to be about {LIBRARY_ACKNOWLEDGED_MAPPING}, got {finding.description!r}",
-    )
-    check(
-        isinstance(finding.reason, str) and finding.reason.startswith(LIBRARY_ACKNOWLEDGED_REASON_START),
-        f"validation report: expected the library's reason starting {LIBRARY_ACKNOWLEDGED_REASON_START!r}, got {finding.reason!r}",
-    )
-    paths = [c.construct_path for c in finding.violating_constructs]
-    check(paths == [LAKE_STACK_NAME], f"validation report: expected the finding on {LAKE_STACK_NAME}, got {paths}")
-    return f"{LIBRARY_ACKNOWLEDGED_ID} acknowledged by the library at {LAKE_STACK_NAME}"
+    return f"{LIBRARY_ACKNOWLEDGED_ID} acknowledged by the library at {' and '.join(LIBRARY_ACKNOWLEDGED_AT)}, nothing else"
 
 
 def main() -> None:
@@ -754,12 +926,15 @@ def main() -> None:
     column_types = check_column_types()
     rejections = check_rejections()
     lake = build_lake(app)
+    build_serverless_lake(app)
 
     assembly = app.synth()
     template_file = Path(assembly.get_stack_by_name(STACK_NAME).template_full_path)
     check(template_file.is_file(), f"expected the template at {template_file}")
     lake_template_file = Path(assembly.get_stack_by_name(LAKE_STACK_NAME).template_full_path)
     check(lake_template_file.is_file(), f"expected the template at {lake_template_file}")
+    serverless_template_file = Path(assembly.get_stack_by_name(SERVERLESS_STACK_NAME).template_full_path)
+    check(serverless_template_file.is_file(), f"expected the template at {serverless_template_file}")
 
     resources = check_template(stack)
     print(f"{STACK_NAME}: {resources}; ShardCalculator {calculator}; template {os.path.relpath(template_file)}")
@@ -769,6 +944,20 @@ def main() -> None:
     print(
         f"{LAKE_STACK_NAME}: {lake_resources}; {column_types}; {rejections}; handlers {assets}; {validation}; "
         f"template {os.path.relpath(lake_template_file)}"
+    )
+    same = check_same_as_typescript(serverless_template_file)
+    # The library's bundled handlers in this stack (the batch producer, the newline Lambda of the
+    # schema-on-read lake, ...): their code is an asset that the wheel shipped.
+    bundled = {
+        logical_id: function
+        for logical_id, function in json.loads(serverless_template_file.read_text())["Resources"].items()
+        if function["Type"] == "AWS::Lambda::Function" and "S3Key" in function["Properties"]["Code"]
+    }
+    check(len(bundled) >= 2, f"{SERVERLESS_STACK_NAME}: expected the bundled producer and newline functions, got {sorted(bundled)}")
+    serverless_assets = check_lambda_assets(assembly, bundled, SERVERLESS_STACK_NAME)
+    print(
+        f"{SERVERLESS_STACK_NAME}: {same}; handlers {serverless_assets}; "
+        f"template {os.path.relpath(serverless_template_file)}"
     )
 
 

@@ -59,6 +59,19 @@ export interface ScheduleTriggerOptions {
 }
 
 /**
+ * Options of a direct-invoke trigger.
+ */
+export interface DirectInvokeTriggerOptions {
+  /**
+   * The objects a direct invoke may name: the producer may read these and no others of the
+   * bucket. Needed by the bundled producer unless it only replays (`replay`).
+   *
+   * @default - none: only replays, when configured
+   */
+  readonly objects?: LandingObjects;
+}
+
+/**
  * What invokes the producer.
  */
 export class BatchTriggerSource {
@@ -82,11 +95,12 @@ export class BatchTriggerSource {
   /**
    * Nothing invokes the producer but you (`aws lambda invoke`, a Step Functions task, a replay).
    *
-   * @param objects the objects a direct invoke may name
-   * @default - only replays, when configured
+   * The objects come in an options struct, as with `schedule`, so that every binding can leave
+   * them out: Python lifts a struct parameter's fields into keyword arguments, and required ones
+   * (`LandingObjects.bucket`, `prefix`) would make `direct_invoke()` impossible to call.
    */
-  public static directInvoke(objects?: LandingObjects): BatchTriggerSource {
-    return new BatchTriggerSource('DIRECT', objects);
+  public static directInvoke(options: DirectInvokeTriggerOptions = {}): BatchTriggerSource {
+    return new BatchTriggerSource('DIRECT', options.objects);
   }
 
   /** @internal */
@@ -265,11 +279,35 @@ export interface ReplayRequest {
   /** One of the replay tables. */
   readonly table: string;
 
-  /** Start of the range, inclusive. */
-  readonly from: Date;
+  /**
+   * Start of the range, inclusive. Required (or the deprecated `from`).
+   *
+   * @default - none: give start (or from)
+   */
+  readonly start?: Date;
 
-  /** End of the range, exclusive. */
-  readonly to: Date;
+  /**
+   * End of the range, exclusive. Required (or the deprecated `to`).
+   *
+   * @default - none: give end (or to)
+   */
+  readonly end?: Date;
+
+  /**
+   * Start of the range, inclusive.
+   *
+   * @default - none: give start
+   * @deprecated use start: `from` is a Python keyword, so Python sees this property as `from_`
+   */
+  readonly from?: Date;
+
+  /**
+   * End of the range, exclusive.
+   *
+   * @default - none: give end
+   * @deprecated use end, the counterpart of start
+   */
+  readonly to?: Date;
 
   /**
    * What is replayed.
@@ -333,6 +371,7 @@ const FIELD_PATH = /^[^.\s]+(\.[^.\s]+)*$/;
  * - `{ "bucket": "<bucket>", "keys": ["<key>", …] }` (at most 100 keys)
  * - `{ "bucket": "<bucket>", "prefix": "<prefix>", "modifiedAfter": "<ISO 8601>", "modifiedBefore": "<ISO 8601>" }` (both times optional)
  * - `{ "replay": { "table": "<table>", "from": "<ISO 8601>", "to": "<ISO 8601>", "source": "raw" | "errors" } }`: see `replayPayload`
+ *   (its `start` and `end` become the payload's `from` and `to`)
  *
  * The result (and the metrics) count records read, put, retried, dead-lettered, malformed and
  * oversized; every record read is either put or dead-lettered.
@@ -347,7 +386,7 @@ const FIELD_PATH = /^[^.\s]+(\.[^.\s]+)*$/;
  *   replay: { bucket: lake.bucket, layout: lake.layout, tables: ['clicks'] },
  * });
  * // aws lambda invoke --function-name <producer> --payload "$PAYLOAD" out.json
- * const payload = trigger.replayPayload({ table: 'clicks', from: new Date('2026-11-27T03:00:00Z'), to: new Date('2026-11-27T08:00:00Z') });
+ * const payload = trigger.replayPayload({ table: 'clicks', start: new Date('2026-11-27T03:00:00Z'), end: new Date('2026-11-27T08:00:00Z') });
  */
 export class BatchTrigger extends Construct {
   /** The function that puts the records: the bundled producer, or yours. */
@@ -444,9 +483,10 @@ export class BatchTrigger extends Construct {
 
   /**
    * The payload of a direct invoke of the bundled producer that replays a time range of a
-   * table's raw backup or error output: `{"replay":{"table":…,"from":…,"to":…,"source":"raw"|"errors"}}`.
+   * table's raw backup or error output: `{"replay":{"table":…,"from":…,"to":…,"source":"raw"|"errors"}}`,
+   * where the payload's `from` and `to` are the request's `start` and `end`.
    *
-   * The producer computes the keys of each period overlapping `[from, to)` from the layout
+   * The producer computes the keys of each period overlapping `[start, end)` from the layout
    * (`backupPrefix(table)`, or `errorPrefix(table)` for each error type), lists them and puts
    * every record of every object it finds, whole periods at a time. Records of the raw backup
    * are the concatenated JSON values as producers sent them (payloads that are not JSON cannot be
@@ -458,24 +498,32 @@ export class BatchTrigger extends Construct {
    */
   public replayPayload(request: ReplayRequest): string {
     const problems: string[] = [];
+    // start and end, or the deprecated from and to: one of each pair, not both. The messages
+    // name each bound as the request gave it.
+    const bound = (name: string, value: Date | undefined, deprecatedName: string, deprecated: Date | undefined, example: string) => {
+      if (value !== undefined && deprecated !== undefined) {
+        problems.push(`replayPayload() takes ${name} or the deprecated ${deprecatedName}, got both: drop ${deprecatedName}`);
+      } else if (value === undefined && deprecated === undefined) {
+        problems.push(`replayPayload() needs ${name}, got none: e.g. ${name}: new Date('${example}')`);
+      }
+      return { value: value ?? deprecated, name: value === undefined && deprecated !== undefined ? deprecatedName : name };
+    };
+    const { value: start, name: startName } = bound('start', request.start, 'from', request.from, '2026-11-27T03:00:00Z');
+    const { value: end, name: endName } = bound('end', request.end, 'to', request.to, '2026-11-27T08:00:00Z');
+    const names = { from: startName, to: endName };
+    const instant = (d: Date | undefined) => (d === undefined ? undefined : Number.isNaN(d.getTime()) ? String(d) : d.toISOString());
     if (!this.usesBundledProducer || this.replayTables.length === 0) {
       problems.push(`replayPayload() needs the replay option, got ${this.usesBundledProducer ? 'no replay tables' : 'your own producer, which does not read this payload'}: set replay with the lake bucket, layout and tables on the bundled producer`);
-    } else {
-      const from = request.from.getTime();
-      const to = request.to.getTime();
+    } else if (start !== undefined && end !== undefined) {
       const tables = Object.fromEntries(this.replayTables.map((t) => [t, { raw: '', errors: '' } as TablePrefixTemplates]));
-      problems.push(...replayProblems({ tables }, {
-        table: request.table,
-        from: Number.isNaN(from) ? String(request.from) : request.from.toISOString(),
-        to: Number.isNaN(to) ? String(request.to) : request.to.toISOString(),
-      }));
+      problems.push(...replayProblems({ tables }, { table: request.table, from: instant(start), to: instant(end) }, names));
     }
     throwIfAny(this, problems);
     return JSON.stringify({
       replay: {
         table: request.table,
-        from: request.from.toISOString(),
-        to: request.to.toISOString(),
+        from: instant(start),
+        to: instant(end),
         source: (request.source ?? ReplaySource.RAW_BACKUP).name,
       },
     });

@@ -111,8 +111,23 @@ export function prefixesOver(template: string, from: number, to: number, timeZon
   return out;
 }
 
-/** Problems with a replay request, each naming the field, the value and the fix. */
-export function replayProblems(config: Pick<ReplayConfig, 'tables'>, payload: Partial<Record<keyof ReplayPayload, unknown>>): string[] {
+/** What the problems call the range's bounds: the payload's fields, or the construct's props. */
+export interface RangeNames {
+  readonly from: string;
+  readonly to: string;
+}
+
+const PAYLOAD_NAMES: RangeNames = { from: 'from', to: 'to' };
+
+/**
+ * Problems with a replay request, each naming the field, the value and the fix. `names` are the
+ * names the messages give the range's bounds (the payload's `from` and `to` by default).
+ */
+export function replayProblems(
+  config: Pick<ReplayConfig, 'tables'>,
+  payload: Partial<Record<keyof ReplayPayload, unknown>>,
+  names: RangeNames = PAYLOAD_NAMES,
+): string[] {
   const problems: string[] = [];
   const tables = Object.keys(config.tables);
   if (typeof payload.table !== 'string' || !(payload.table in config.tables)) {
@@ -120,10 +135,11 @@ export function replayProblems(config: Pick<ReplayConfig, 'tables'>, payload: Pa
   }
   const from = typeof payload.from === 'string' ? Date.parse(payload.from) : NaN;
   const to = typeof payload.to === 'string' ? Date.parse(payload.to) : NaN;
-  if (Number.isNaN(from)) problems.push(`replay from must be an ISO 8601 instant, got ${JSON.stringify(payload.from ?? null)}: e.g. '2026-11-27T03:00:00Z'`);
-  if (Number.isNaN(to)) problems.push(`replay to must be an ISO 8601 instant, got ${JSON.stringify(payload.to ?? null)}: e.g. '2026-11-27T08:00:00Z'`);
+  const { from: fromName, to: toName } = names;
+  if (Number.isNaN(from)) problems.push(`replay ${fromName} must be an ISO 8601 instant, got ${JSON.stringify(payload.from ?? null)}: e.g. '2026-11-27T03:00:00Z'`);
+  if (Number.isNaN(to)) problems.push(`replay ${toName} must be an ISO 8601 instant, got ${JSON.stringify(payload.to ?? null)}: e.g. '2026-11-27T08:00:00Z'`);
   if (!Number.isNaN(from) && !Number.isNaN(to)) {
-    if (to <= from) problems.push(`replay to must be after from, got from ${payload.from} and to ${payload.to}: to is exclusive`);
+    if (to <= from) problems.push(`replay ${toName} must be after ${fromName}, got ${fromName} ${payload.from} and ${toName} ${payload.to}: ${toName} is exclusive`);
     else if (to - from > MAX_REPLAY_RANGE_MS) problems.push(`replay range must be at most 3660 days, got ${Math.round((to - from) / 86_400_000)} days: split it into several replays`);
   }
   if (payload.source !== undefined && payload.source !== 'raw' && payload.source !== 'errors') {

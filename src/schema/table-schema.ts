@@ -83,15 +83,28 @@ export class ColumnType {
   }
 
   /**
-   * Fixed-length character data.
+   * Fixed-length character data: the Glue type `char(n)`.
+   *
+   * Named `fixedChar` rather than `char` so that it reads the same in every language: `char` is
+   * a Java keyword, which jsii would rename.
    *
    * @param length 1 to 255
    */
-  public static char(length: number): ColumnType {
+  public static fixedChar(length: number): ColumnType {
     if (!Number.isInteger(length) || length < 1 || length > 255) {
-      throw unscopedDataLakeError('ColumnType.char', `length must be a whole number from 1 to 255, got ${length}: or use ColumnType.varchar(n) for longer values`);
+      throw unscopedDataLakeError('ColumnType.fixedChar', `length must be a whole number from 1 to 255, got ${length}: or use ColumnType.varchar(n) for longer values`);
     }
     return new ColumnType(`char(${length})`);
+  }
+
+  /**
+   * Fixed-length character data: the Glue type `char(n)`.
+   *
+   * @param length 1 to 255
+   * @deprecated use fixedChar: `char` is a Java keyword, so Java sees this method as `doChar`
+   */
+  public static char(length: number): ColumnType {
+    return ColumnType.fixedChar(length);
   }
 
   /** An array of elements of one type. */
