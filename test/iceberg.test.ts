@@ -181,7 +181,7 @@ describe('the Iceberg table', () => {
     [ColumnType.TINYINT, 'Iceberg has no 8-bit integer: use ColumnType.INT'],
     [ColumnType.SMALLINT, 'Iceberg has no 16-bit integer: use ColumnType.INT'],
     [ColumnType.varchar(10), 'Iceberg has no length-limited strings: use ColumnType.STRING'],
-    [ColumnType.char(3), 'Iceberg has no length-limited strings: use ColumnType.STRING'],
+    [ColumnType.fixedChar(3), 'Iceberg has no length-limited strings: use ColumnType.STRING'],
     [ColumnType.array(ColumnType.STRING), 'nested types are not offered for Iceberg yet'],
     [ColumnType.map(ColumnType.STRING, ColumnType.INT), 'nested types are not offered for Iceberg yet'],
     [ColumnType.struct([{ name: 'a', type: ColumnType.INT }]), 'nested types are not offered for Iceberg yet'],
