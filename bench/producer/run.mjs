@@ -199,19 +199,21 @@ for (const size of LARGE_SIZES_MIB) {
   await s3.send(new PutObjectCommand({ Bucket: 'bench', Key: key, Body: gzipSync(ndjson(n, LARGE_RECORD_BYTES)) }));
   const r = await measure(() => handler({ bucket: 'bench', keys: [key] }, context));
   if (r.value.put !== n) throw new Error(`large ${size} MiB: put ${r.value.put} of ${n}`);
-  peaks.push(r.peakRss);
+  // The producer's own memory: V8 heap and the buffers outside it. RSS also holds pages the
+  // allocator has not returned yet and the SDK's pools, which do not grow with the object.
+  peaks.push(r.peakHeap);
   rows.push({ variant: 'bundled producer (PutRecords)', object: `${size} MiB gzip NDJSON`, 'records/s': Math.round(n / r.wall), 'client CPU µs/record': (r.cpuUs / n).toFixed(1), 'peak RSS +': mib(r.peakRss), 'peak heap+ext +': mib(r.peakHeap) });
 }
 const growth = Math.max(...peaks) / Math.max(1, peaks[0]);
 if (growth > MAX_PEAK_GROWTH_RATIO && Math.max(...peaks) > 64 * 2 ** 20) {
-  failures.push(`peak RSS grew ${growth.toFixed(2)}x from ${LARGE_SIZES_MIB[0]} MiB to ${LARGE_SIZES_MIB.at(-1)} MiB objects, target ≤ ${MAX_PEAK_GROWTH_RATIO}x`);
+  failures.push(`peak heap+external grew ${growth.toFixed(2)}x from ${LARGE_SIZES_MIB[0]} MiB to ${LARGE_SIZES_MIB.at(-1)} MiB objects, target ≤ ${MAX_PEAK_GROWTH_RATIO}x`);
 }
 
 console.log(`\nBatch producer benchmark (kinesalite ${require('kinesalite/package.json').version}, moto S3, Node.js ${process.versions.node}, one run, side by side)\n`);
 console.table(rows);
 console.log(`\nthroughput: bundled ${speedup.toFixed(1)}x one PutRecord per record (target ≥ ${MIN_SPEEDUP}x)`);
 console.log(`client CPU: ${cpuPerRecord.toFixed(1)} µs per 1 KB record (target ≤ ${MAX_CPU_US_PER_1KB_RECORD} µs)`);
-console.log(`peak RSS from ${LARGE_SIZES_MIB[0]} MiB to ${LARGE_SIZES_MIB.at(-1)} MiB objects: ${peaks.map(mib).join(' → ')} (target: independent of the object's size)`);
+console.log(`peak heap+external from ${LARGE_SIZES_MIB[0]} MiB to ${LARGE_SIZES_MIB.at(-1)} MiB objects: ${peaks.map(mib).join(' → ')} (target: independent of the object's size)`);
 
 kinesis.destroy();
 s3.destroy();
