@@ -715,6 +715,26 @@ describe('Athena, QuickSight and monitoring over an Iceberg table', () => {
 });
 
 describe('unchanged Hive-style tables', () => {
+  test.each([
+    [true, true],
+    [false, false],
+  ])('a Hive-style delivery with rawBackup: %s is granted the raw-backup prefix: %s', (rawBackup, granted) => {
+    const stack = newStack();
+    const lake = new PartitionedParquetLake(stack, 'Lake');
+    const delivery = new NewlineTransformFirehose(stack, 'Delivery', {
+      stream: new StreamIngest(stack, 'Ingest').stream,
+      bucket: lake.bucket,
+      layout: lake.layout,
+      tableName: 'orders',
+      rawBackup,
+    });
+    const policy = Template.fromStack(stack).toJSON().Resources[stack.getLogicalId(delivery.role.node.findChild('DefaultPolicy').node.defaultChild as any)];
+    const text = JSON.stringify(policy.Properties.PolicyDocument);
+    expect(text.includes('/raw/orders/*')).toBe(granted);
+    expect(text).toContain('/errors/orders/*');
+    expect(text).toContain('/orders/*');
+  });
+
   test('a catalog without tableFormat still declares the Parquet table with projection', () => {
     const stack = newStack();
     const lake = new PartitionedParquetLake(stack, 'Lake');
