@@ -14,6 +14,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 FLOOR=2.239.0
 # The registrar's emulator tests start moto's server from the repository's venv (not copied).
 export MOTO_SERVER="${MOTO_SERVER:-$PWD/.venv/bin/moto_server}"
+export PYICEBERG_PYTHON="${PYICEBERG_PYTHON:-$PWD/.venv/bin/python}"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
