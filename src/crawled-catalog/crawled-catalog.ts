@@ -20,7 +20,7 @@ import { acknowledgeNotificationsHandler, sendsToEventBridge } from '../private/
 import { throwIfAny } from '../private/errors';
 import { glueTableArns } from '../private/glue-arns';
 import { glueCronProblems } from '../private/glue-cron';
-import { icebergTableDefinition, IcebergTableDefinition } from '../private/iceberg';
+import { icebergTableDefinition, IcebergTableDefinition, markIcebergTable } from '../private/iceberg';
 import { encryptedLogGroup } from '../private/log-groups';
 import { allowLogsToUseKey } from '../private/logs-key';
 import { nameProblem, tableNameProblems } from '../private/names';
@@ -613,39 +613,41 @@ export class CrawledCatalog extends Construct {
    */
   private defineIcebergTable(databaseName: string, definition: IcebergTableDefinition, description?: string): glue.CfnTable {
     const stack = Stack.of(this);
-    return new glue.CfnTable(this, 'Table', {
-      catalogId: stack.account,
-      databaseName,
-      name: this.tableName,
-      openTableFormatInput: {
-        icebergInput: {
-          metadataOperation: 'CREATE',
-          // Firehose writes only to format version 2 tables.
-          version: '2',
-          icebergTableInput: {
-            location: this.tableLocation(),
-            schema: {
-              type: 'struct',
-              schemaId: 0,
-              fields: definition.fields.map((f) => ({ id: f.id, name: f.name, type: f.type, required: f.required, doc: f.doc })),
-              identifierFieldIds: definition.identifierFieldIds.length > 0 ? definition.identifierFieldIds : undefined,
-            },
-            partitionSpec:
-              definition.partitionFields.length > 0
-                ? {
-                  specId: 0,
-                  fields: definition.partitionFields.map((f) => ({ sourceId: f.sourceId, fieldId: f.fieldId, name: f.name, transform: f.transform })),
-                }
-                : undefined,
-            properties: {
-              // Firehose and the optimizers commit concurrently; Iceberg retries a commit that lost the race.
-              'commit.retry.num-retries': '10',
-              ...(description !== undefined ? { comment: description } : {}),
-            },
+    // Written as CloudFormation properties, not CfnTable props: CfnTable gained `name` and
+    // `icebergTableInput` after the oldest aws-cdk-lib of the peer range, which would drop them.
+    const table = new glue.CfnTable(this, 'Table', { catalogId: stack.account, databaseName, tableInput: {} });
+    table.addDeletionOverride('Properties.TableInput');
+    table.addPropertyOverride('Name', this.tableName);
+    table.addPropertyOverride('OpenTableFormatInput', {
+      IcebergInput: {
+        MetadataOperation: 'CREATE',
+        // Firehose writes only to format version 2 tables.
+        Version: '2',
+        IcebergTableInput: {
+          Location: this.tableLocation(),
+          Schema: {
+            Type: 'struct',
+            SchemaId: 0,
+            Fields: definition.fields.map((f) => ({ Id: f.id, Name: f.name, Type: f.type, Required: f.required, Doc: f.doc })),
+            IdentifierFieldIds: definition.identifierFieldIds.length > 0 ? definition.identifierFieldIds : undefined,
+          },
+          PartitionSpec:
+            definition.partitionFields.length > 0
+              ? {
+                SpecId: 0,
+                Fields: definition.partitionFields.map((f) => ({ SourceId: f.sourceId, FieldId: f.fieldId, Name: f.name, Transform: f.transform })),
+              }
+              : undefined,
+          Properties: {
+            // Firehose and the optimizers commit concurrently; Iceberg retries a commit that lost the race.
+            'commit.retry.num-retries': '10',
+            ...(description !== undefined ? { comment: description } : {}),
           },
         },
       },
     });
+    markIcebergTable(table, definition.identifierFieldIds.map((id) => definition.fields.find((f) => f.id === id)!.name));
+    return table;
   }
 
   /**
@@ -659,11 +661,7 @@ export class CrawledCatalog extends Construct {
     const stack = Stack.of(this);
     const kinds: Array<{ type: string; logGroup: string; config: Partial<glue.CfnTableOptimizer.TableOptimizerConfigurationProperty> }> = [];
     if (options.compaction ?? true) {
-      kinds.push({
-        type: 'compaction',
-        logGroup: '/aws-glue/iceberg-compaction/logs',
-        config: { compactionConfiguration: { icebergConfiguration: { strategy: 'binpack' } } },
-      });
+      kinds.push({ type: 'compaction', logGroup: '/aws-glue/iceberg-compaction/logs', config: {} });
     }
     if (options.snapshotRetention ?? true) {
       kinds.push({
@@ -736,6 +734,11 @@ export class CrawledCatalog extends Construct {
         type: k.type,
         tableOptimizerConfiguration: { roleArn: role.roleArn, enabled: true, ...k.config },
       });
+      if (k.type === 'compaction') {
+        // A CloudFormation property, not a CfnTableOptimizer prop: the oldest aws-cdk-lib of the
+        // peer range has no compaction configuration and would drop it.
+        optimizer.addPropertyOverride('TableOptimizerConfiguration.CompactionConfiguration', { IcebergConfiguration: { Strategy: 'binpack' } });
+      }
       // Glue checks the table and the role when the optimizer is created.
       optimizer.node.addDependency(table);
       if (policy) optimizer.node.addDependency(policy);

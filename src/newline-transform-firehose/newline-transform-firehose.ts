@@ -14,6 +14,7 @@ import { PartitionLayout } from '../layout/partition-layout';
 import { acknowledge, acknowledgeWildcardResources } from '../private/acknowledge';
 import { throwIfAny } from '../private/errors';
 import { glueTableArns } from '../private/glue-arns';
+import { declaredIcebergTable } from '../private/iceberg';
 import { encryptedLogGroup } from '../private/log-groups';
 import { tableNameProblems } from '../private/names';
 import { grantFirehoseDelivery } from '../private/table-grants';
@@ -951,10 +952,13 @@ interface IcebergDeliveryOptions {
 }
 
 /**
- * Whether the Glue table is an Iceberg table (it has an `IcebergInput`), and its unique keys: the
- * names of its schema's identifier fields.
+ * Whether the Glue table is an Iceberg table (one a `CrawledCatalog` declared, or one with an
+ * `IcebergInput`), and its unique keys: the names of its schema's identifier fields.
  */
 function icebergOfTable(stack: Stack, table: glue.CfnTable): { uniqueKeys: string[] } | undefined {
+  const declared = declaredIcebergTable(table);
+  if (declared) return declared;
+  // A table of yours, declared with CfnTable props.
   const input = stack.resolve(table.openTableFormatInput) as
     | { icebergInput?: { icebergTableInput?: { schema?: { fields?: Array<{ id: number; name: string }>; identifierFieldIds?: number[] } } } }
     | undefined;

@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
 import { unscopedDataLakeError } from './errors';
 import { PartitionLayout } from '../layout/partition-layout';
 import { IcebergOptions } from '../schema/table-format';
@@ -154,4 +155,17 @@ export function icebergTableDefinition(
 /** Throws the problems of a table definition, for callers without a construct. */
 export function assertIcebergDefinition(owner: string, problems: string[]): void {
   if (problems.length > 0) throw unscopedDataLakeError(owner, ...problems);
+}
+
+/** The Iceberg tables this library declared, with their unique keys (identifier fields). */
+const ICEBERG_TABLES = new WeakMap<IConstruct, { uniqueKeys: string[] }>();
+
+/** Records that a Glue table is an Iceberg table the library declared. */
+export function markIcebergTable(table: IConstruct, uniqueKeys: string[]): void {
+  ICEBERG_TABLES.set(table, { uniqueKeys });
+}
+
+/** The Iceberg facts of a table this library declared, or undefined. */
+export function declaredIcebergTable(table: IConstruct): { uniqueKeys: string[] } | undefined {
+  return ICEBERG_TABLES.get(table);
 }
