@@ -3,10 +3,10 @@
 #
 # Builds the jar with jsii-pacmak (`npx projen package:java`, which runs `mvn deploy` into the
 # Maven repository dist/java), compiles and runs examples/java (synth + template assertions, and
-# ServerlessDataLakeExample compared with the TypeScript example's template,
-# cdk.out/ServerlessDataLakeExample.template.json: synthesized first with `npm run example` when
-# it is missing or stale) with Maven against that jar and aws-cdk-lib from Maven Central, and
-# lints the synthesized templates with cfn-lint and parliament.
+# ServerlessDataLakeExample and IcebergExample compared with the TypeScript example's templates,
+# cdk.out/<stack>.template.json: synthesized first with `npm run example` when one is missing or
+# stale) with Maven against that jar and aws-cdk-lib from Maven Central, and lints the
+# synthesized templates with cfn-lint and parliament.
 #
 # Run from the repository root after `npm ci` and `npx projen build` (.jsii and lib/ must exist).
 # Needs: Node 20, Java 17, Maven 3.6.3+, Maven Central, and cfn-lint at $CFN_LINT (default
@@ -38,6 +38,8 @@ export JSII_SILENCE_SUPPORT_WARNING=1
 export JSII_PACMAK_MAVEN_LOCAL_REPOSITORY="$MAVEN_REPO_LOCAL"
 
 STAGE=java-app
+# The stacks the app synthesizes into $APP_OUT; cfn-lint and parliament must find each one there.
+APP_STACKS=(StreamIngestExample LakeExample ServerlessDataLakeExample IcebergExample)
 # shellcheck source=lib.sh
 source .ci/lib.sh
 
@@ -83,14 +85,14 @@ EOF
 
 run_app() {
   mvn -B -q -f "$APP_DIR/pom.xml" -Dmaven.repo.local="$MAVEN_REPO_LOCAL" \
-    -Dtypescript.template="$PWD/$TYPESCRIPT_TEMPLATE" compile exec:java
+    -Dtypescript.assembly="$PWD/$TYPESCRIPT_ASSEMBLY" compile exec:java
 }
 
 stage_start="$(now)"
 step preflight preflight
 step clean clean
 step "package:java (pacmak)" package_java
-step "TypeScript template" typescript_template
+step "TypeScript templates" typescript_templates
 step "mvn compile exec:java" run_app
 step cfn-lint lint_templates
 step parliament lint_policies

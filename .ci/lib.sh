@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Shared by the binding stages (.ci/python-app.sh, .ci/java-app.sh). Source it after setting
-# STAGE (the name in the log lines), APP_OUT (the app's cloud assembly), CFN_LINT and
-# PARLIAMENT_PYTHON (a Python with the parliament package, default .venv/bin/python).
+# STAGE (the name in the log lines), APP_OUT (the app's cloud assembly), APP_STACKS (the stacks
+# the app synthesizes there), CFN_LINT and PARLIAMENT_PYTHON (a Python with the parliament
+# package, default .venv/bin/python).
 
 TIMINGS=()
 now() { date +%s.%N; }
@@ -29,6 +30,7 @@ step() {
 # .ci/cfn-lint.sh lints one cloud assembly directory: run it on each one that holds templates
 # (nested assemblies of stages are subdirectories).
 lint_templates() {
+  expect_app_templates
   local dirs=()
   mapfile -t dirs < <(find "$APP_OUT" -name '*.template.json' -printf '%h\n' | sort -u)
   [[ ${#dirs[@]} -gt 0 ]] || { echo "$STAGE: no *.template.json under $APP_OUT" >&2; return 1; }
@@ -44,7 +46,20 @@ lint_templates() {
 # CloudFormation intrinsics into placeholder ARNs and lints them; known false positives are
 # filtered by rule there, any other finding fails the step.
 lint_policies() {
+  expect_app_templates
   "$PARLIAMENT_PYTHON" .ci/parliament.py "$APP_OUT"
+}
+
+# expect_app_templates: fails unless each stack of APP_STACKS (set by the stage: the stacks its app
+# synthesizes) has its template directly under $APP_OUT, so that cfn-lint and parliament, which
+# lint whatever templates they find there, are known to cover every one of them.
+expect_app_templates() {
+  local stack missing=()
+  for stack in "${APP_STACKS[@]}"; do
+    [[ -f "$APP_OUT/$stack.template.json" ]] || missing+=("$stack")
+  done
+  [[ ${#missing[@]} -eq 0 ]] || { echo "$STAGE: no template under $APP_OUT for: ${missing[*]}" >&2; return 1; }
+  echo "$STAGE: linting the templates under $APP_OUT, among them ${APP_STACKS[*]}"
 }
 
 # check_parliament: fails unless $PARLIAMENT_PYTHON can import parliament; prints its version.
@@ -53,25 +68,37 @@ check_parliament() {
     || { echo "$STAGE: parliament is not importable with $PARLIAMENT_PYTHON (set PARLIAMENT_PYTHON)" >&2; return 1; }
 }
 
-# typescript_template: makes sure the TypeScript example's ServerlessDataLakeExample template,
-# which the app compares its own with, is there and current. .ci/run synthesizes it (`npm run
-# example`) before the binding stages; run on its own, the stage synthesizes it when it is
-# missing or older than the sources it is made from (src/, examples/typescript/,
-# package-lock.json). Exports TYPESCRIPT_TEMPLATE (the file, relative to the repository root).
-typescript_template() {
-  export TYPESCRIPT_TEMPLATE=cdk.out/ServerlessDataLakeExample.template.json
-  local reason=''
-  if [[ ! -f "$TYPESCRIPT_TEMPLATE" ]]; then
-    reason='missing'
-  elif [[ -n "$(find src examples/typescript package-lock.json -type f -newer "$TYPESCRIPT_TEMPLATE" -print -quit)" ]]; then
-    reason='older than the sources'
-  fi
+# typescript_templates: makes sure the TypeScript example's templates that the app compares its
+# own with (TYPESCRIPT_COMPARED_STACKS: ServerlessDataLakeExample and IcebergExample) are there and
+# current. .ci/run synthesizes them (`npm run example`) before the binding stages; run on its own,
+# the stage synthesizes them when one is missing or older than the sources it is made from (src/,
+# examples/typescript/, package-lock.json). Exports TYPESCRIPT_ASSEMBLY (the TypeScript example's
+# cloud assembly directory, relative to the repository root), where the app reads
+# <stack>.template.json.
+TYPESCRIPT_COMPARED_STACKS=(ServerlessDataLakeExample IcebergExample)
+typescript_templates() {
+  export TYPESCRIPT_ASSEMBLY=cdk.out
+  local reason='' stack file
+  for stack in "${TYPESCRIPT_COMPARED_STACKS[@]}"; do
+    file="$TYPESCRIPT_ASSEMBLY/$stack.template.json"
+    if [[ ! -f "$file" ]]; then
+      reason="$file is missing"
+    elif [[ -n "$(find src examples/typescript package-lock.json -type f -newer "$file" -print -quit)" ]]; then
+      reason="$file is older than the sources"
+    fi
+    [[ -z "$reason" ]] || break
+  done
   if [[ -n "$reason" ]]; then
-    echo "$STAGE: $TYPESCRIPT_TEMPLATE is $reason: synthesizing the TypeScript example (npm run example)"
+    echo "$STAGE: $reason: synthesizing the TypeScript example (npm run example)"
     npm run example
-    [[ -f "$TYPESCRIPT_TEMPLATE" ]] || { echo "$STAGE: npm run example wrote no $TYPESCRIPT_TEMPLATE" >&2; return 1; }
+    for stack in "${TYPESCRIPT_COMPARED_STACKS[@]}"; do
+      file="$TYPESCRIPT_ASSEMBLY/$stack.template.json"
+      [[ -f "$file" ]] || { echo "$STAGE: npm run example wrote no $file" >&2; return 1; }
+    done
   fi
-  echo "$STAGE: the app compares its ServerlessDataLakeExample with $TYPESCRIPT_TEMPLATE"
+  for stack in "${TYPESCRIPT_COMPARED_STACKS[@]}"; do
+    echo "$STAGE: the app compares its $stack with $TYPESCRIPT_ASSEMBLY/$stack.template.json"
+  done
 }
 
 # summary START: prints the step timings and the stage's total.

@@ -3,9 +3,9 @@
 #
 # Builds the wheel with jsii-pacmak (`npx projen package:python`), installs it with aws-cdk-lib
 # and constructs from PyPI into a fresh virtual environment, runs examples/python/app.py (synth
-# + template assertions, and ServerlessDataLakeExample compared with the TypeScript example's
-# template, cdk.out/ServerlessDataLakeExample.template.json: synthesized first with `npm run
-# example` when it is missing or stale) and lints the synthesized templates with cfn-lint and
+# + template assertions, and ServerlessDataLakeExample and IcebergExample compared with the
+# TypeScript example's templates, cdk.out/<stack>.template.json: synthesized first with `npm run
+# example` when one is missing or stale) and lints the synthesized templates with cfn-lint and
 # parliament.
 #
 # Run from the repository root after `npm ci` and `npx projen build` (.jsii and lib/ must exist).
@@ -34,6 +34,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK=1
 export PIP_NO_INPUT=1
 
 STAGE=python-app
+# The stacks the app synthesizes into $APP_OUT; cfn-lint and parliament must find each one there.
+APP_STACKS=(StreamIngestExample LakeExample ServerlessDataLakeExample IcebergExample)
 # shellcheck source=lib.sh
 source .ci/lib.sh
 
@@ -82,7 +84,7 @@ install_app() {
 }
 
 run_app() {
-  TYPESCRIPT_TEMPLATE="$TYPESCRIPT_TEMPLATE" "$APP_VENV/bin/python" "$APP_DIR/app.py"
+  TYPESCRIPT_ASSEMBLY="$TYPESCRIPT_ASSEMBLY" "$APP_VENV/bin/python" "$APP_DIR/app.py"
 }
 
 stage_start="$(now)"
@@ -90,7 +92,7 @@ step preflight preflight
 step clean clean
 step "package:python (pacmak)" package_python
 step "venv + pip install" install_app
-step "TypeScript template" typescript_template
+step "TypeScript templates" typescript_templates
 step "run app.py" run_app
 step cfn-lint lint_templates
 step parliament lint_policies

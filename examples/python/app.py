@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The whole lake from Python: synthesizes three stacks and checks their templates.
+"""The whole lake from Python: synthesizes four stacks and checks their templates.
 
 A CDK app with no environment (no AWS account or credentials needed) that
 - defines `StreamIngest` with its defaults in the stack `StreamIngestExample`,
@@ -26,6 +26,11 @@ A CDK app with no environment (no AWS account or credentials needed) that
   `BatchTriggerSource.direct_invoke()`, the schema-on-read `raw_events` lake sharing it
   (`share_with`), a producer role granted `grant_write` on both and an analyst role granted
   `grant_query`, and the outputs ClicksStreamName, WorkGroupName and DatabaseName,
+- defines the stack `IcebergExample` exactly as examples/typescript/stacks.ts does: the `events`
+  lake with `CatalogOptions(table_format=TableFormat.iceberg(partition_column="event_time"))`,
+  the `orders` lake sharing it with `TableFormat.iceberg(partition_column=..., unique_keys=[...],
+  snapshot_retention_period=Duration.days(7))` and `DeliveryOptions(buffering_interval=...)`,
+  and an analyst role granted `grant_query` on both,
 - synthesizes into `examples/python/cdk.out` and checks the templates with `aws_cdk.assertions`:
   among others the Lambda functions (the library's partition registrar, and aws-cdk-lib's
   bucket-notification handler, through which the library turns on EventBridge delivery), the
@@ -35,12 +40,19 @@ A CDK app with no environment (no AWS account or credentials needed) that
   partition registrar's; the batch producer's and the newline Lambda's) were shipped inside the
   wheel (each asset directory exists and contains `index.js`),
 - checks CDK's validation report: no unacknowledged finding, and only the W7001 the library
-  acknowledges itself on `LakeExample` and on `ServerlessDataLakeExample` (the Firehose
-  CidrBlocks mapping, each stack's only one),
-- checks that the `ServerlessDataLakeExample` template has the resource types, counts, logical IDs
-  per type and outputs of the TypeScript example's (`cdk.out/ServerlessDataLakeExample.template.json`
-  at the repository root, from `npm run example`; or the file `$TYPESCRIPT_TEMPLATE`), and
-  reports every difference, type by type.
+  acknowledges itself on `LakeExample`, `ServerlessDataLakeExample` and `IcebergExample` (the
+  Firehose CidrBlocks mapping, each stack's only one),
+- checks that the `ServerlessDataLakeExample` and `IcebergExample` templates have the resource
+  types, counts, logical IDs per type and outputs of the TypeScript example's
+  (`cdk.out/<stack>.template.json` at the repository root, from `npm run example`; or under the
+  directory `$TYPESCRIPT_ASSEMBLY`), and reports every difference, type by type,
+- checks the Iceberg facts of its own `IcebergExample` template: each `AWS::Glue::Table` is an
+  Iceberg table (`OpenTableFormatInput.IcebergInput.IcebergTableInput`) partitioned by `hour` of
+  `event_time` / `updated_at`, with `IdentifierFieldIds` [1] (`order_id`) for orders only; three
+  `AWS::Glue::TableOptimizer`s per table (compaction, retention with the orders table's 7 days,
+  orphan file deletion); each delivery stream has an `IcebergDestinationConfiguration`, with
+  `UniqueKeys` ['order_id'] and `AppendOnly` false for orders, `AppendOnly` true and no unique
+  keys for events.
 
 Prints one summary line per stack on success; raises (exit code 1) on any failed check.
 
@@ -62,10 +74,12 @@ from aws_cdk.cx_api import AssetManifestArtifact, CloudAssembly
 
 from cdk_serverless_data_lake import (
     BatchTriggerSource,
+    CatalogOptions,
     Column,
     ColumnType,
     CatalogDatabase,
     CrawledCatalog,
+    DeliveryOptions,
     IngestEncryption,
     LakeAlarmActions,
     LakeBatchTriggerOptions,
@@ -83,6 +97,7 @@ from cdk_serverless_data_lake import (
     ShardLimit,
     StreamCapacity,
     StreamIngest,
+    TableFormat,
     TableSchema,
 )
 
@@ -120,14 +135,23 @@ SERVERLESS_STACK_NAME = "ServerlessDataLakeExample"
 SERVERLESS_STACK_DESCRIPTION = (
     "cdk-serverless-data-lake example: two lakes, each in one call, sharing a bucket, a key, a database and a workgroup"
 )
-# The same stack synthesized by the TypeScript example (`npm run example`, at the repository root):
-# the Python stack must have the same resources (types, counts and logical IDs) and outputs.
-# .ci/python-app.sh passes its path; by default the TypeScript example's cloud assembly.
-TYPESCRIPT_TEMPLATE_VARIABLE = "TYPESCRIPT_TEMPLATE"
-TYPESCRIPT_TEMPLATE = Path(__file__).resolve().parents[2] / "cdk.out" / f"{SERVERLESS_STACK_NAME}.template.json"
+ICEBERG_STACK_NAME = "IcebergExample"
+ICEBERG_STACK_DESCRIPTION = "cdk-serverless-data-lake example: Firehose into Apache Iceberg tables, compacted by Glue"
+# The same stacks synthesized by the TypeScript example (`npm run example`, at the repository
+# root): each Python stack must have the same resources (types, counts and logical IDs) and
+# outputs as `<stack>.template.json` there. .ci/python-app.sh passes the directory; by default the
+# TypeScript example's cloud assembly.
+TYPESCRIPT_ASSEMBLY_VARIABLE = "TYPESCRIPT_ASSEMBLY"
+TYPESCRIPT_ASSEMBLY = Path(__file__).resolve().parents[2] / "cdk.out"
 # The stacks on which the library acknowledges W7001 itself (each has a delivery stream, and the
 # Firehose mapping is its only one).
-LIBRARY_ACKNOWLEDGED_AT = [LAKE_STACK_NAME, SERVERLESS_STACK_NAME]
+LIBRARY_ACKNOWLEDGED_AT = [LAKE_STACK_NAME, SERVERLESS_STACK_NAME, ICEBERG_STACK_NAME]
+# IcebergExample: each table's partition column (partitioned by its hour: the shared layout is
+# hourly), and the Glue table optimizers the library adds to every Iceberg table by default.
+ICEBERG_PARTITION_COLUMNS = {"events": "event_time", "orders": "updated_at"}
+ICEBERG_OPTIMIZER_TYPES = ["compaction", "orphan_file_deletion", "retention"]
+ORDERS_SNAPSHOT_RETENTION_DAYS = 7
+ORDERS_BUFFERING_SECONDS = 60
 LAMBDA_RUNTIME = "nodejs24.x"
 FIREHOSE_LOG_PREFIX = "/aws/kinesisfirehose/"
 FIREHOSE_LOG_GROUPS = "/aws/kinesisfirehose/*-"
@@ -583,6 +607,78 @@ def build_serverless_lake(app: cdk.App) -> cdk.Stack:
     return stack
 
 
+def build_iceberg_lake(app: cdk.App) -> cdk.Stack:
+    """The IcebergExample stack, as examples/typescript/stacks.ts defines it: the same stack name,
+    construct IDs and options, so that its logical IDs are the TypeScript template's."""
+    stack = cdk.Stack(app, ICEBERG_STACK_NAME, description=ICEBERG_STACK_DESCRIPTION)
+    # An append-only event table, partitioned by the hour of its event time.
+    events_lake = ServerlessDataLake(
+        stack,
+        "Events",
+        table_name="events",
+        columns=[
+            Column(name="event_id", type=ColumnType.STRING),
+            Column(name="user_id", type=ColumnType.BIGINT),
+            Column(name="kind", type=ColumnType.STRING),
+            Column(name="event_time", type=ColumnType.TIMESTAMP, comment="when it happened (UTC); send epoch microseconds or ISO-8601"),
+        ],
+        catalog=CatalogOptions(table_format=TableFormat.iceberg(partition_column="event_time")),
+    )
+    # An orders table Firehose upserts by order id, partitioned by the hour of its update time,
+    # sharing the first lake's bucket, key, database and workgroup.
+    orders_lake = ServerlessDataLake(
+        stack,
+        "Orders",
+        table_name="orders",
+        columns=[
+            Column(name="order_id", type=ColumnType.STRING),
+            Column(name="status", type=ColumnType.STRING),
+            Column(name="amount", type=ColumnType.decimal(12, 2)),
+            Column(name="updated_at", type=ColumnType.TIMESTAMP),
+        ],
+        share_with=events_lake,
+        catalog=CatalogOptions(
+            table_format=TableFormat.iceberg(
+                partition_column="updated_at",
+                unique_keys=["order_id"],
+                snapshot_retention_period=cdk.Duration.days(ORDERS_SNAPSHOT_RETENTION_DAYS),
+            ),
+        ),
+        delivery=DeliveryOptions(buffering_interval=cdk.Duration.seconds(ORDERS_BUFFERING_SECONDS)),
+    )
+    analyst = iam.Role(
+        stack,
+        "Analyst",
+        assumed_by=iam.AccountRootPrincipal(),
+        description="Example analyst: may query the events and orders tables",
+    )
+    events_lake.grant_query(analyst)
+    orders_lake.grant_query(analyst)
+
+    # What the catalog exposes, read back through the binding before synthesis.
+    for lake in (events_lake, orders_lake):
+        table_format = lake.catalog.table_format
+        check(table_format.is_iceberg and table_format.name == "ICEBERG", f"ServerlessDataLake {lake.table_name!r}: expected an Iceberg table, got {table_format.name}")
+        check(
+            len(lake.catalog.table_optimizers) == len(ICEBERG_OPTIMIZER_TYPES),
+            f"ServerlessDataLake {lake.table_name!r}: expected {len(ICEBERG_OPTIMIZER_TYPES)} table optimizers, got {len(lake.catalog.table_optimizers)}",
+        )
+    options = orders_lake.catalog.table_format.iceberg_options
+    check(
+        options is not None and list(options.unique_keys or []) == ["order_id"] and options.partition_column == "updated_at",
+        f"ServerlessDataLake 'orders': expected the Iceberg options unique_keys ['order_id'] and partition_column updated_at, got {options}",
+    )
+    check(
+        options.snapshot_retention_period.to_days() == ORDERS_SNAPSHOT_RETENTION_DAYS,
+        f"ServerlessDataLake 'orders': expected a snapshot retention period of {ORDERS_SNAPSHOT_RETENTION_DAYS} days, got {options.snapshot_retention_period}",
+    )
+    check(
+        orders_lake.lake.bucket.bucket_name == events_lake.lake.bucket.bucket_name,
+        "ServerlessDataLake 'orders': expected the events lake's bucket (share_with)",
+    )
+    return stack
+
+
 def resource_types(template: Mapping[str, Any]) -> dict:
     """Resource type -> sorted logical IDs of a template."""
     by_type: dict = {}
@@ -595,19 +691,21 @@ def counts_line(by_type: Mapping[str, list]) -> str:
     return ", ".join(f"{len(ids)} {t}" for t, ids in by_type.items())
 
 
-def typescript_template_file() -> Path:
-    configured = os.environ.get(TYPESCRIPT_TEMPLATE_VARIABLE)
-    return Path(configured).resolve() if configured else TYPESCRIPT_TEMPLATE
+def typescript_template_file(stack_name: str) -> Path:
+    """The TypeScript example's template of a stack: `<stack>.template.json` in its cloud assembly."""
+    configured = os.environ.get(TYPESCRIPT_ASSEMBLY_VARIABLE)
+    assembly = Path(configured).resolve() if configured else TYPESCRIPT_ASSEMBLY
+    return assembly / f"{stack_name}.template.json"
 
 
-def check_same_as_typescript(template_file: Path) -> str:
+def check_same_as_typescript(stack_name: str, template_file: Path) -> str:
     """The Python template has the TypeScript template's resource types with the same counts, the
     same logical IDs per type and the same outputs; a difference is reported type by type."""
-    ts_file = typescript_template_file()
+    ts_file = typescript_template_file(stack_name)
     check(
         ts_file.is_file(),
-        f"{SERVERLESS_STACK_NAME}: no TypeScript template at {ts_file}: run `npm run example` at the repository root first "
-        f"(or set {TYPESCRIPT_TEMPLATE_VARIABLE})",
+        f"{stack_name}: no TypeScript template at {ts_file}: run `npm run example` at the repository root first "
+        f"(or set {TYPESCRIPT_ASSEMBLY_VARIABLE} to the directory of its cloud assembly)",
     )
     ts_template = json.loads(ts_file.read_text())
     template = json.loads(template_file.read_text())
@@ -630,14 +728,83 @@ def check_same_as_typescript(template_file: Path) -> str:
     py_count = sum(len(ids) for ids in py_types.values())
     check(
         not problems,
-        f"{SERVERLESS_STACK_NAME}: the Python template {os.path.relpath(template_file)} ({py_count} resources) differs from the "
+        f"{stack_name}: the Python template {os.path.relpath(template_file)} ({py_count} resources) differs from the "
         f"TypeScript template {os.path.relpath(ts_file)} ({ts_count} resources):\n  " + "\n  ".join(problems)
         + f"\n  TypeScript: {counts_line(ts_types)}\n  Python:     {counts_line(py_types)}",
     )
-    outputs = ", ".join(sorted(py_outputs))
+    outputs = f"the same outputs ({', '.join(sorted(py_outputs))})" if py_outputs else "no outputs in either"
     return (
         f"{py_count} resources of {len(py_types)} types, the same types, counts and logical IDs as the TypeScript template "
-        f"{os.path.relpath(ts_file)} ({counts_line(py_types)}); the same outputs ({outputs})"
+        f"{os.path.relpath(ts_file)} ({counts_line(py_types)}); {outputs}"
+    )
+
+
+def check_iceberg_template(template_file: Path) -> str:
+    """The Iceberg facts of this app's own IcebergExample template: the Glue tables, their
+    optimizers and the Firehose Iceberg destinations."""
+    resources = json.loads(template_file.read_text())["Resources"]
+
+    def of_type(resource_type: str) -> dict:
+        return {logical_id: r for logical_id, r in resources.items() if r["Type"] == resource_type}
+
+    tables = by_property(of_type("AWS::Glue::Table"), "AWS::Glue::Table", "name", lambda p: p.get("Name"))
+    check(sorted(tables) == sorted(ICEBERG_PARTITION_COLUMNS), f"AWS::Glue::Table: expected {sorted(ICEBERG_PARTITION_COLUMNS)}, got {sorted(tables)}")
+    shown = []
+    for table_name, partition_column in sorted(ICEBERG_PARTITION_COLUMNS.items()):
+        table_id, table = tables[table_name]
+        check("TableInput" not in table, f"table {table_name} ({table_id}): an Iceberg table has no Hive TableInput, got {sorted(table)}")
+        iceberg = table.get("OpenTableFormatInput", {}).get("IcebergInput", {}).get("IcebergTableInput")
+        check(isinstance(iceberg, Mapping), f"table {table_name} ({table_id}): expected OpenTableFormatInput.IcebergInput.IcebergTableInput, got {table.get('OpenTableFormatInput')}")
+        field_ids = {f["Name"]: f["Id"] for f in iceberg["Schema"]["Fields"]}
+        partition = [(f.get("Transform"), f.get("SourceId")) for f in iceberg.get("PartitionSpec", {}).get("Fields", [])]
+        expected_partition = [("hour", field_ids.get(partition_column))]
+        check(
+            partition == expected_partition,
+            f"table {table_name} ({table_id}): expected the partition spec hour({partition_column}) {expected_partition}, got {partition}",
+        )
+        identifiers = iceberg["Schema"].get("IdentifierFieldIds")
+        if table_name == "orders":
+            check(identifiers == [1] and field_ids.get("order_id") == 1, f"table orders ({table_id}): expected IdentifierFieldIds [1] (order_id), got {identifiers} of {field_ids}")
+        else:
+            check(identifiers is None, f"table {table_name} ({table_id}): expected no IdentifierFieldIds (append-only), got {identifiers}")
+        shown.append(f"{table_name}: hour({partition_column})" + (f", identifier fields {identifiers}" if identifiers else ""))
+
+    optimizers: dict = {}
+    for logical_id, optimizer in of_type("AWS::Glue::TableOptimizer").items():
+        optimizers.setdefault(optimizer["Properties"]["TableName"], {})[optimizer["Properties"]["Type"]] = (logical_id, optimizer["Properties"])
+    for table_name in sorted(ICEBERG_PARTITION_COLUMNS):
+        kinds = optimizers.get(table_name, {})
+        check(sorted(kinds) == ICEBERG_OPTIMIZER_TYPES, f"AWS::Glue::TableOptimizer of {table_name}: expected {ICEBERG_OPTIMIZER_TYPES}, got {sorted(kinds)}")
+        for kind, (logical_id, optimizer) in kinds.items():
+            check(optimizer["TableOptimizerConfiguration"].get("Enabled") is True, f"optimizer {logical_id} ({table_name} {kind}): expected Enabled true")
+    check(sorted(optimizers) == sorted(ICEBERG_PARTITION_COLUMNS), f"AWS::Glue::TableOptimizer: expected optimizers of {sorted(ICEBERG_PARTITION_COLUMNS)} only, got {sorted(optimizers)}")
+    _, retention = optimizers["orders"]["retention"]
+    days = retention["TableOptimizerConfiguration"]["RetentionConfiguration"]["IcebergConfiguration"].get("SnapshotRetentionPeriodInDays")
+    check(days == ORDERS_SNAPSHOT_RETENTION_DAYS, f"retention optimizer of orders: expected SnapshotRetentionPeriodInDays {ORDERS_SNAPSHOT_RETENTION_DAYS}, got {days}")
+
+    def destination_table(properties: Mapping[str, Any]) -> Any:
+        destination = properties.get("IcebergDestinationConfiguration")
+        check(isinstance(destination, Mapping), f"delivery stream: expected an IcebergDestinationConfiguration, got {sorted(properties)}")
+        check("ExtendedS3DestinationConfiguration" not in properties, "delivery stream: expected no ExtendedS3DestinationConfiguration beside the Iceberg destination")
+        table_list = destination.get("DestinationTableConfigurationList", [])
+        check(len(table_list) == 1, f"delivery stream: expected one destination table, got {table_list}")
+        return table_list[0].get("DestinationTableName")
+
+    streams = by_property(of_type("AWS::KinesisFirehose::DeliveryStream"), "AWS::KinesisFirehose::DeliveryStream", "destination table", destination_table)
+    check(sorted(streams) == sorted(ICEBERG_PARTITION_COLUMNS), f"AWS::KinesisFirehose::DeliveryStream: expected {sorted(ICEBERG_PARTITION_COLUMNS)}, got {sorted(streams)}")
+    expected_streams = {"events": (True, None), "orders": (False, ["order_id"])}
+    for table_name, (append_only, unique_keys) in sorted(expected_streams.items()):
+        stream_id, stream = streams[table_name]
+        destination = stream["IcebergDestinationConfiguration"]
+        got = (destination.get("AppendOnly"), destination["DestinationTableConfigurationList"][0].get("UniqueKeys"))
+        check(got == (append_only, unique_keys), f"delivery stream {stream_id} ({table_name}): expected (AppendOnly, UniqueKeys) {(append_only, unique_keys)}, got {got}")
+    interval = streams["orders"][1]["IcebergDestinationConfiguration"].get("BufferingHints", {}).get("IntervalInSeconds")
+    check(interval == ORDERS_BUFFERING_SECONDS, f"delivery stream of orders: expected BufferingHints.IntervalInSeconds {ORDERS_BUFFERING_SECONDS}, got {interval}")
+
+    return (
+        f"2 Iceberg AWS::Glue::Table ({'; '.join(shown)}), {len(ICEBERG_OPTIMIZER_TYPES)} AWS::Glue::TableOptimizer per table "
+        f"({', '.join(ICEBERG_OPTIMIZER_TYPES)}; orders retention {days} days), 2 Iceberg delivery streams "
+        f"(events AppendOnly; orders UniqueKeys ['order_id'], buffering {interval} s)"
     )
 
 
@@ -869,8 +1036,8 @@ def check_lambda_assets(assembly: CloudAssembly, functions: Mapping[str, Any], s
 
 def check_validation_report(assembly: CloudAssembly) -> str:
     """CDK's CloudFormation validation found nothing unacknowledged; the suppressed findings are
-    the W7001 the library acknowledges on LakeExample and on ServerlessDataLakeExample, one each
-    (the app acknowledges nothing itself)."""
+    the W7001 the library acknowledges on LakeExample, ServerlessDataLakeExample and
+    IcebergExample, one each (the app acknowledges nothing itself)."""
     # Warnings of the built-in validation do not fail the synth: read its report to make sure
     # that the one warning of each lake stack is the one the library acknowledged, and that no
     # other is left.
@@ -885,7 +1052,7 @@ def check_validation_report(assembly: CloudAssembly) -> str:
         suppressed.extend(plugin.suppressed_violations or [])
     # Each lake stack's W7001 is suppressed: aws-cdk-lib 2.275 (this example's) reports one
     # suppressed finding per stack; older releases (2.263, the Java example's) merge identical
-    # findings into one, with both stacks among its violating constructs.
+    # findings into one, with every such stack among its violating constructs.
     shown = [(v.acknowledged_id, v.acknowledged_at, [c.construct_path for c in v.violating_constructs]) for v in suppressed]
     stacks = []
     for finding in suppressed:
@@ -909,7 +1076,7 @@ def check_validation_report(assembly: CloudAssembly) -> str:
         sorted(stacks) == sorted(LIBRARY_ACKNOWLEDGED_AT),
         f"validation report: expected {LIBRARY_ACKNOWLEDGED_ID} suppressed once on each of {LIBRARY_ACKNOWLEDGED_AT} and nothing else, got {shown}",
     )
-    return f"{LIBRARY_ACKNOWLEDGED_ID} acknowledged by the library at {' and '.join(LIBRARY_ACKNOWLEDGED_AT)}, nothing else"
+    return f"{LIBRARY_ACKNOWLEDGED_ID} acknowledged by the library at {', '.join(LIBRARY_ACKNOWLEDGED_AT)}, nothing else"
 
 
 def main() -> None:
@@ -927,6 +1094,7 @@ def main() -> None:
     rejections = check_rejections()
     lake = build_lake(app)
     build_serverless_lake(app)
+    build_iceberg_lake(app)
 
     assembly = app.synth()
     template_file = Path(assembly.get_stack_by_name(STACK_NAME).template_full_path)
@@ -935,6 +1103,8 @@ def main() -> None:
     check(lake_template_file.is_file(), f"expected the template at {lake_template_file}")
     serverless_template_file = Path(assembly.get_stack_by_name(SERVERLESS_STACK_NAME).template_full_path)
     check(serverless_template_file.is_file(), f"expected the template at {serverless_template_file}")
+    iceberg_template_file = Path(assembly.get_stack_by_name(ICEBERG_STACK_NAME).template_full_path)
+    check(iceberg_template_file.is_file(), f"expected the template at {iceberg_template_file}")
 
     resources = check_template(stack)
     print(f"{STACK_NAME}: {resources}; ShardCalculator {calculator}; template {os.path.relpath(template_file)}")
@@ -945,7 +1115,7 @@ def main() -> None:
         f"{LAKE_STACK_NAME}: {lake_resources}; {column_types}; {rejections}; handlers {assets}; {validation}; "
         f"template {os.path.relpath(lake_template_file)}"
     )
-    same = check_same_as_typescript(serverless_template_file)
+    same = check_same_as_typescript(SERVERLESS_STACK_NAME, serverless_template_file)
     # The library's bundled handlers in this stack (the batch producer, the newline Lambda of the
     # schema-on-read lake, ...): their code is an asset that the wheel shipped.
     bundled = {
@@ -959,6 +1129,9 @@ def main() -> None:
         f"{SERVERLESS_STACK_NAME}: {same}; handlers {serverless_assets}; "
         f"template {os.path.relpath(serverless_template_file)}"
     )
+    iceberg_same = check_same_as_typescript(ICEBERG_STACK_NAME, iceberg_template_file)
+    iceberg = check_iceberg_template(iceberg_template_file)
+    print(f"{ICEBERG_STACK_NAME}: {iceberg_same}; {iceberg}; template {os.path.relpath(iceberg_template_file)}")
 
 
 if __name__ == "__main__":

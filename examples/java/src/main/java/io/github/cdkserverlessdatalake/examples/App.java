@@ -3,10 +3,13 @@ package io.github.cdkserverlessdatalake.examples;
 import io.github.cdkserverlessdatalake.BatchTrigger;
 import io.github.cdkserverlessdatalake.BatchTriggerSource;
 import io.github.cdkserverlessdatalake.CatalogDatabase;
+import io.github.cdkserverlessdatalake.CatalogOptions;
 import io.github.cdkserverlessdatalake.Column;
 import io.github.cdkserverlessdatalake.ColumnType;
 import io.github.cdkserverlessdatalake.CrawledCatalog;
 import io.github.cdkserverlessdatalake.CrawlerDiscoveryOptions;
+import io.github.cdkserverlessdatalake.DeliveryOptions;
+import io.github.cdkserverlessdatalake.IcebergOptions;
 import io.github.cdkserverlessdatalake.IngestEncryption;
 import io.github.cdkserverlessdatalake.LakeAlarmActions;
 import io.github.cdkserverlessdatalake.LakeBatchTriggerOptions;
@@ -27,12 +30,14 @@ import io.github.cdkserverlessdatalake.ShardEstimate;
 import io.github.cdkserverlessdatalake.ShardLimit;
 import io.github.cdkserverlessdatalake.StreamCapacity;
 import io.github.cdkserverlessdatalake.StreamIngest;
+import io.github.cdkserverlessdatalake.TableFormat;
 import io.github.cdkserverlessdatalake.TableSchema;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,6 +48,7 @@ import java.util.TreeSet;
 import java.util.function.Function;
 import software.amazon.awscdk.AppProps;
 import software.amazon.awscdk.CfnOutput;
+import software.amazon.awscdk.Duration;
 import software.amazon.awscdk.Size;
 import software.amazon.awscdk.Stack;
 import software.amazon.awscdk.StackProps;
@@ -66,7 +72,7 @@ import software.amazon.awscdk.services.iam.ServicePrincipal;
 import software.amazon.jsii.JsiiError;
 
 /**
- * The whole lake from Java: synthesizes three stacks and checks their templates.
+ * The whole lake from Java: synthesizes four stacks and checks their templates.
  *
  * <p>A CDK app with no environment (no AWS account or credentials needed) that
  *
@@ -100,6 +106,12 @@ import software.amazon.jsii.JsiiError;
  *       sharing it ({@code shareWith}), a producer role granted {@code grantWrite} on both and an
  *       analyst role granted {@code grantQuery}, and the outputs ClicksStreamName, WorkGroupName
  *       and DatabaseName,
+ *   <li>defines the stack {@code IcebergExample} exactly as examples/typescript/stacks.ts does: the
+ *       {@code events} lake with a {@code CatalogOptions} table format
+ *       {@code TableFormat.iceberg(IcebergOptions.builder().partitionColumn("event_time").build())},
+ *       the {@code orders} lake sharing it with {@code partitionColumn}, {@code uniqueKeys} and
+ *       {@code snapshotRetentionPeriod(Duration.days(7))} and a {@code DeliveryOptions}
+ *       {@code bufferingInterval}, and an analyst role granted {@code grantQuery} on both,
  *   <li>synthesizes into {@code examples/java/cdk.out} (the first argument; the pom passes it) and
  *       checks the templates with {@code software.amazon.awscdk.assertions}: among others the
  *       Lambda functions (the library's partition registrar, and aws-cdk-lib's bucket-notification
@@ -110,12 +122,22 @@ import software.amazon.jsii.JsiiError;
  *       partition registrar's; the batch producer's and the newline Lambda's) were shipped inside
  *       the jar (each asset directory exists and contains {@code index.js}),
  *   <li>checks CDK's validation report: no unacknowledged finding, and only the W7001 the library
- *       acknowledges itself on {@code LakeExample} and on {@code ServerlessDataLakeExample} (the
- *       Firehose CidrBlocks mapping, each stack's only one),
- *   <li>checks that the {@code ServerlessDataLakeExample} template has the resource types, counts,
- *       logical IDs per type and outputs of the TypeScript example's (the second argument, which
- *       the pom passes: {@code cdk.out/ServerlessDataLakeExample.template.json} at the repository
- *       root, from {@code npm run example}), and reports every difference, type by type.
+ *       acknowledges itself on {@code LakeExample}, {@code ServerlessDataLakeExample} and
+ *       {@code IcebergExample} (the Firehose CidrBlocks mapping, each stack's only one),
+ *   <li>checks that the {@code ServerlessDataLakeExample} and {@code IcebergExample} templates have
+ *       the resource types, counts, logical IDs per type and outputs of the TypeScript example's
+ *       ({@code <stack>.template.json} in the directory of the second argument, which the pom
+ *       passes: {@code cdk.out} at the repository root, from {@code npm run example}), and reports
+ *       every difference, type by type,
+ *   <li>checks the Iceberg facts of its own {@code IcebergExample} template: each
+ *       {@code AWS::Glue::Table} is an Iceberg table
+ *       ({@code OpenTableFormatInput.IcebergInput.IcebergTableInput}) partitioned by {@code hour}
+ *       of {@code event_time} / {@code updated_at}, with {@code IdentifierFieldIds} [1]
+ *       ({@code order_id}) for orders only; three {@code AWS::Glue::TableOptimizer}s per table
+ *       (compaction, retention with the orders table's 7 days, orphan file deletion); each delivery
+ *       stream has an {@code IcebergDestinationConfiguration}, with {@code UniqueKeys} [order_id]
+ *       and {@code AppendOnly} false for orders, {@code AppendOnly} true and no unique keys for
+ *       events.
  * </ul>
  *
  * <p>Prints one summary line per stack on success; throws (Maven exits non-zero) on any failed
@@ -154,9 +176,17 @@ public final class App {
     static final String SERVERLESS_STACK_NAME = "ServerlessDataLakeExample";
     static final String SERVERLESS_STACK_DESCRIPTION =
             "cdk-serverless-data-lake example: two lakes, each in one call, sharing a bucket, a key, a database and a workgroup";
+    static final String ICEBERG_STACK_NAME = "IcebergExample";
+    static final String ICEBERG_STACK_DESCRIPTION = "cdk-serverless-data-lake example: Firehose into Apache Iceberg tables, compacted by Glue";
     // The stacks on which the library acknowledges W7001 itself (each has a delivery stream, and
     // the Firehose mapping is its only one).
-    static final List<String> LIBRARY_ACKNOWLEDGED_AT = List.of(LAKE_STACK_NAME, SERVERLESS_STACK_NAME);
+    static final List<String> LIBRARY_ACKNOWLEDGED_AT = List.of(LAKE_STACK_NAME, SERVERLESS_STACK_NAME, ICEBERG_STACK_NAME);
+    // IcebergExample: each table's partition column (partitioned by its hour: the shared layout is
+    // hourly), and the Glue table optimizers the library adds to every Iceberg table by default.
+    static final Map<String, String> ICEBERG_PARTITION_COLUMNS = new TreeMap<>(Map.of("events", "event_time", "orders", "updated_at"));
+    static final List<String> ICEBERG_OPTIMIZER_TYPES = List.of("compaction", "orphan_file_deletion", "retention");
+    static final int ORDERS_SNAPSHOT_RETENTION_DAYS = 7;
+    static final int ORDERS_BUFFERING_SECONDS = 60;
     static final String LAMBDA_RUNTIME = "nodejs24.x";
     // The runtime family of aws-cdk-lib's bucket-notification handler (inline Python code; the
     // exact version is aws-cdk-lib's choice).
@@ -205,11 +235,10 @@ public final class App {
 
     public static void main(final String[] args) {
         Path outdir = Paths.get(args.length > 0 ? args[0] : "cdk.out").toAbsolutePath().normalize();
-        // The same stack synthesized by the TypeScript example (`npm run example`, at the
-        // repository root): the Java stack must have the same resources (types, counts and logical
-        // IDs) and outputs.
-        Path typescriptTemplate = Paths.get(args.length > 1 ? args[1] : "../../cdk.out/" + SERVERLESS_STACK_NAME + ".template.json")
-                .toAbsolutePath().normalize();
+        // The TypeScript example's cloud assembly (`npm run example`, at the repository root): each
+        // stack compared must have the same resources (types, counts and logical IDs) and outputs
+        // as its <stack>.template.json there.
+        Path typescriptAssembly = Paths.get(args.length > 1 ? args[1] : "../../cdk.out").toAbsolutePath().normalize();
 
         // Like the TypeScript example: errors found by CDK's built-in CloudFormation validation
         // fail the synth instead of being reported as warnings (its warnings are checked in the
@@ -229,6 +258,7 @@ public final class App {
         String rejections = checkRejections();
         Lake lake = buildLake(app);
         buildServerlessLake(app);
+        buildIcebergLake(app);
 
         CloudAssembly assembly = app.synth();
         Path templateFile = Paths.get(assembly.getStackByName(STACK_NAME).getTemplateFullPath());
@@ -237,6 +267,8 @@ public final class App {
         check(Files.isRegularFile(lakeTemplateFile), "expected the template at " + lakeTemplateFile);
         Path serverlessTemplateFile = Paths.get(assembly.getStackByName(SERVERLESS_STACK_NAME).getTemplateFullPath());
         check(Files.isRegularFile(serverlessTemplateFile), "expected the template at " + serverlessTemplateFile);
+        Path icebergTemplateFile = Paths.get(assembly.getStackByName(ICEBERG_STACK_NAME).getTemplateFullPath());
+        check(Files.isRegularFile(icebergTemplateFile), "expected the template at " + icebergTemplateFile);
 
         String resources = checkTemplate(stack);
         System.out.println(STACK_NAME + ": " + resources + "; ShardCalculator " + calculator + "; template " + shown(templateFile));
@@ -246,7 +278,7 @@ public final class App {
         System.out.println(LAKE_STACK_NAME + ": " + lakeTemplate.summary() + "; " + columnTypes + "; " + rejections + "; handlers " + assets + "; "
                 + validation + "; template " + shown(lakeTemplateFile));
         Map<String, Object> serverlessTemplate = readTemplate(serverlessTemplateFile);
-        String same = checkSameAsTypescript(serverlessTemplate, serverlessTemplateFile, typescriptTemplate);
+        String same = checkSameAsTypescript(SERVERLESS_STACK_NAME, serverlessTemplate, serverlessTemplateFile, typescriptAssembly);
         // The library's bundled handlers in this stack (the batch producer, the newline Lambda of
         // the schema-on-read lake, ...): their code is an asset that the jar shipped.
         Map<String, Map<String, Object>> bundled = new TreeMap<>();
@@ -259,6 +291,10 @@ public final class App {
         check(bundled.size() >= 2, SERVERLESS_STACK_NAME + ": expected the bundled producer and newline functions, got " + bundled.keySet());
         String serverlessAssets = checkLambdaAssets(assembly, bundled, SERVERLESS_STACK_NAME);
         System.out.println(SERVERLESS_STACK_NAME + ": " + same + "; handlers " + serverlessAssets + "; template " + shown(serverlessTemplateFile));
+        Map<String, Object> icebergTemplate = readTemplate(icebergTemplateFile);
+        String icebergSame = checkSameAsTypescript(ICEBERG_STACK_NAME, icebergTemplate, icebergTemplateFile, typescriptAssembly);
+        String iceberg = checkIcebergTemplate(icebergTemplate);
+        System.out.println(ICEBERG_STACK_NAME + ": " + icebergSame + "; " + iceberg + "; template " + shown(icebergTemplateFile));
     }
 
     static Path shown(final Path file) {
@@ -576,6 +612,174 @@ public final class App {
         return stack;
     }
 
+    static Stack buildIcebergLake(final software.amazon.awscdk.App app) {
+        Stack stack = new Stack(app, ICEBERG_STACK_NAME, StackProps.builder().description(ICEBERG_STACK_DESCRIPTION).build());
+        // An append-only event table, partitioned by the hour of its event time.
+        ServerlessDataLake eventsLake = ServerlessDataLake.Builder.create(stack, "Events")
+                .tableName("events")
+                .columns(List.of(
+                        column("event_id", ColumnType.STRING),
+                        column("user_id", ColumnType.BIGINT),
+                        column("kind", ColumnType.STRING),
+                        Column.builder().name("event_time").type(ColumnType.TIMESTAMP)
+                                .comment("when it happened (UTC); send epoch microseconds or ISO-8601").build()))
+                .catalog(CatalogOptions.builder()
+                        .tableFormat(TableFormat.iceberg(IcebergOptions.builder().partitionColumn("event_time").build()))
+                        .build())
+                .build();
+        // An orders table Firehose upserts by order id, partitioned by the hour of its update time,
+        // sharing the first lake's bucket, key, database and workgroup.
+        ServerlessDataLake ordersLake = ServerlessDataLake.Builder.create(stack, "Orders")
+                .tableName("orders")
+                .columns(List.of(
+                        column("order_id", ColumnType.STRING),
+                        column("status", ColumnType.STRING),
+                        column("amount", ColumnType.decimal(12, 2)),
+                        column("updated_at", ColumnType.TIMESTAMP)))
+                .shareWith(eventsLake)
+                .catalog(CatalogOptions.builder()
+                        .tableFormat(TableFormat.iceberg(IcebergOptions.builder()
+                                .partitionColumn("updated_at")
+                                .uniqueKeys(List.of("order_id"))
+                                .snapshotRetentionPeriod(Duration.days(ORDERS_SNAPSHOT_RETENTION_DAYS))
+                                .build()))
+                        .build())
+                .delivery(DeliveryOptions.builder().bufferingInterval(Duration.seconds(ORDERS_BUFFERING_SECONDS)).build())
+                .build();
+        Role analyst = Role.Builder.create(stack, "Analyst")
+                .assumedBy(new AccountRootPrincipal())
+                .description("Example analyst: may query the events and orders tables")
+                .build();
+        eventsLake.grantQuery(analyst);
+        ordersLake.grantQuery(analyst);
+
+        // What the catalog exposes, read back through the binding before synthesis.
+        for (ServerlessDataLake lake : List.of(eventsLake, ordersLake)) {
+            TableFormat tableFormat = lake.getCatalog().getTableFormat();
+            check(tableFormat.getIsIceberg() && "ICEBERG".equals(tableFormat.getName()),
+                    "ServerlessDataLake '" + lake.getTableName() + "': expected an Iceberg table, got " + tableFormat.getName());
+            check(lake.getCatalog().getTableOptimizers().size() == ICEBERG_OPTIMIZER_TYPES.size(),
+                    "ServerlessDataLake '" + lake.getTableName() + "': expected " + ICEBERG_OPTIMIZER_TYPES.size() + " table optimizers, got "
+                            + lake.getCatalog().getTableOptimizers().size());
+        }
+        IcebergOptions options = ordersLake.getCatalog().getTableFormat().getIcebergOptions();
+        check(options != null && List.of("order_id").equals(options.getUniqueKeys()) && "updated_at".equals(options.getPartitionColumn()),
+                "ServerlessDataLake 'orders': expected the Iceberg options uniqueKeys [order_id] and partitionColumn updated_at, got " + options);
+        check(options.getSnapshotRetentionPeriod() != null && is(options.getSnapshotRetentionPeriod().toDays(), ORDERS_SNAPSHOT_RETENTION_DAYS),
+                "ServerlessDataLake 'orders': expected a snapshot retention period of " + ORDERS_SNAPSHOT_RETENTION_DAYS + " days, got "
+                        + options.getSnapshotRetentionPeriod());
+        check(ordersLake.getLake().getBucket().getBucketName().equals(eventsLake.getLake().getBucket().getBucketName()),
+                "ServerlessDataLake 'orders': expected the events lake's bucket (shareWith)");
+        return stack;
+    }
+
+    /**
+     * The Iceberg facts of this app's own IcebergExample template: the Glue tables, their optimizers
+     * and the Firehose Iceberg destinations.
+     */
+    static String checkIcebergTemplate(final Map<String, Object> template) {
+        Map<String, Map<String, Map<String, Object>>> byType = new TreeMap<>();
+        for (Map.Entry<String, Object> resource : map(template.get("Resources")).entrySet()) {
+            Map<String, Object> r = map(resource.getValue());
+            byType.computeIfAbsent(String.valueOf(r.get("Type")), t -> new TreeMap<>()).put(resource.getKey(), r);
+        }
+        Function<String, Map<String, Map<String, Object>>> ofType = type -> byType.getOrDefault(type, Map.of());
+
+        Map<Object, Map.Entry<String, Map<String, Object>>> tables =
+                byProperty(ofType.apply("AWS::Glue::Table"), "AWS::Glue::Table", "name", p -> p.get("Name"));
+        check(new TreeSet<>(tables.keySet()).equals(ICEBERG_PARTITION_COLUMNS.keySet()),
+                "AWS::Glue::Table: expected " + ICEBERG_PARTITION_COLUMNS.keySet() + ", got " + tables.keySet());
+        List<String> shownTables = new ArrayList<>();
+        for (Map.Entry<String, String> expected : ICEBERG_PARTITION_COLUMNS.entrySet()) {
+            String tableName = expected.getKey();
+            String partitionColumn = expected.getValue();
+            String tableId = tables.get(tableName).getKey();
+            Map<String, Object> table = tables.get(tableName).getValue();
+            check(!table.containsKey("TableInput"), "table " + tableName + " (" + tableId + "): an Iceberg table has no Hive TableInput, got " + table.keySet());
+            Object format = table.get("OpenTableFormatInput");
+            Object icebergInput = format instanceof Map<?, ?> f ? f.get("IcebergInput") : null;
+            Object tableInput = icebergInput instanceof Map<?, ?> i ? i.get("IcebergTableInput") : null;
+            check(tableInput instanceof Map<?, ?>, "table " + tableName + " (" + tableId + "): expected OpenTableFormatInput.IcebergInput.IcebergTableInput, got " + format);
+            Map<String, Object> iceberg = map(tableInput);
+            Map<String, Object> schema = map(iceberg.get("Schema"));
+            Map<String, Double> fieldIds = new TreeMap<>();
+            for (Object field : list(schema.get("Fields"))) {
+                fieldIds.put(String.valueOf(map(field).get("Name")), ((Number) map(field).get("Id")).doubleValue());
+            }
+            List<Object> partition = new ArrayList<>();
+            for (Object field : list(map(iceberg.getOrDefault("PartitionSpec", Map.of("Fields", List.of()))).get("Fields"))) {
+                partition.add(canonical(List.of(String.valueOf(map(field).get("Transform")), map(field).get("SourceId"))));
+            }
+            Object expectedPartition = canonical(List.of(List.of("hour", fieldIds.getOrDefault(partitionColumn, -1.0))));
+            check(partition.equals(expectedPartition),
+                    "table " + tableName + " (" + tableId + "): expected the partition spec hour(" + partitionColumn + ") " + expectedPartition + ", got " + partition);
+            Object identifiers = schema.get("IdentifierFieldIds");
+            if ("orders".equals(tableName)) {
+                check(canonical(List.of(1)).equals(canonical(identifiers)) && Double.valueOf(1).equals(fieldIds.get("order_id")),
+                        "table orders (" + tableId + "): expected IdentifierFieldIds [1] (order_id), got " + identifiers + " of " + fieldIds);
+                shownTables.add(tableName + ": hour(" + partitionColumn + "), identifier fields [1]");
+            } else {
+                check(identifiers == null, "table " + tableName + " (" + tableId + "): expected no IdentifierFieldIds (append-only), got " + identifiers);
+                shownTables.add(tableName + ": hour(" + partitionColumn + ")");
+            }
+        }
+
+        Map<String, Map<String, Map.Entry<String, Map<String, Object>>>> optimizers = new TreeMap<>();
+        for (Map.Entry<String, Map<String, Object>> optimizer : ofType.apply("AWS::Glue::TableOptimizer").entrySet()) {
+            Map<String, Object> properties = map(optimizer.getValue().get("Properties"));
+            optimizers.computeIfAbsent(String.valueOf(properties.get("TableName")), t -> new TreeMap<>())
+                    .put(String.valueOf(properties.get("Type")), Map.entry(optimizer.getKey(), properties));
+        }
+        check(optimizers.keySet().equals(ICEBERG_PARTITION_COLUMNS.keySet()),
+                "AWS::Glue::TableOptimizer: expected optimizers of " + ICEBERG_PARTITION_COLUMNS.keySet() + " only, got " + optimizers.keySet());
+        for (Map.Entry<String, Map<String, Map.Entry<String, Map<String, Object>>>> kinds : optimizers.entrySet()) {
+            check(new ArrayList<>(kinds.getValue().keySet()).equals(ICEBERG_OPTIMIZER_TYPES),
+                    "AWS::Glue::TableOptimizer of " + kinds.getKey() + ": expected " + ICEBERG_OPTIMIZER_TYPES + ", got " + kinds.getValue().keySet());
+            for (Map.Entry<String, Map.Entry<String, Map<String, Object>>> kind : kinds.getValue().entrySet()) {
+                check(Boolean.TRUE.equals(map(kind.getValue().getValue().get("TableOptimizerConfiguration")).get("Enabled")),
+                        "optimizer " + kind.getValue().getKey() + " (" + kinds.getKey() + " " + kind.getKey() + "): expected Enabled true");
+            }
+        }
+        Map<String, Object> retention = optimizers.get("orders").get("retention").getValue();
+        Object days = map(map(map(retention.get("TableOptimizerConfiguration")).get("RetentionConfiguration")).get("IcebergConfiguration"))
+                .get("SnapshotRetentionPeriodInDays");
+        check(days instanceof Number n && is(n, ORDERS_SNAPSHOT_RETENTION_DAYS),
+                "retention optimizer of orders: expected SnapshotRetentionPeriodInDays " + ORDERS_SNAPSHOT_RETENTION_DAYS + ", got " + days);
+
+        Map<Object, Map.Entry<String, Map<String, Object>>> streams = byProperty(ofType.apply("AWS::KinesisFirehose::DeliveryStream"),
+                "AWS::KinesisFirehose::DeliveryStream", "destination table", p -> {
+                    check(p.get("IcebergDestinationConfiguration") instanceof Map<?, ?>,
+                            "delivery stream: expected an IcebergDestinationConfiguration, got " + p.keySet());
+                    check(!p.containsKey("ExtendedS3DestinationConfiguration"),
+                            "delivery stream: expected no ExtendedS3DestinationConfiguration beside the Iceberg destination");
+                    List<Object> tableList = list(map(p.get("IcebergDestinationConfiguration")).getOrDefault("DestinationTableConfigurationList", List.of()));
+                    check(tableList.size() == 1, "delivery stream: expected one destination table, got " + tableList);
+                    return map(tableList.get(0)).get("DestinationTableName");
+                });
+        check(new TreeSet<>(streams.keySet()).equals(ICEBERG_PARTITION_COLUMNS.keySet()),
+                "AWS::KinesisFirehose::DeliveryStream: expected " + ICEBERG_PARTITION_COLUMNS.keySet() + ", got " + streams.keySet());
+        Map<String, List<Object>> expectedStreams = new TreeMap<>();
+        expectedStreams.put("events", Arrays.asList(true, null));
+        expectedStreams.put("orders", Arrays.asList(false, List.of("order_id")));
+        for (Map.Entry<String, List<Object>> expected : expectedStreams.entrySet()) {
+            String streamId = streams.get(expected.getKey()).getKey();
+            Map<String, Object> destination = map(streams.get(expected.getKey()).getValue().get("IcebergDestinationConfiguration"));
+            List<Object> got = Arrays.asList(destination.get("AppendOnly"),
+                    map(list(destination.get("DestinationTableConfigurationList")).get(0)).get("UniqueKeys"));
+            check(got.equals(expected.getValue()), "delivery stream " + streamId + " (" + expected.getKey() + "): expected (AppendOnly, UniqueKeys) "
+                    + expected.getValue() + ", got " + got);
+        }
+        Object interval = map(map(streams.get("orders").getValue().get("IcebergDestinationConfiguration")).getOrDefault("BufferingHints", Map.of()))
+                .get("IntervalInSeconds");
+        check(interval instanceof Number n && is(n, ORDERS_BUFFERING_SECONDS),
+                "delivery stream of orders: expected BufferingHints.IntervalInSeconds " + ORDERS_BUFFERING_SECONDS + ", got " + interval);
+
+        return "2 Iceberg AWS::Glue::Table (" + String.join("; ", shownTables) + "), " + ICEBERG_OPTIMIZER_TYPES.size()
+                + " AWS::Glue::TableOptimizer per table (" + String.join(", ", ICEBERG_OPTIMIZER_TYPES) + "; orders retention "
+                + ((Number) days).intValue() + " days), 2 Iceberg delivery streams (events AppendOnly; orders UniqueKeys [order_id], buffering "
+                + ((Number) interval).intValue() + " s)";
+    }
+
     /** A template file as a map, parsed by aws-cdk-lib's assertions (the app has no JSON library of its own). */
     static Map<String, Object> readTemplate(final Path file) {
         try {
@@ -605,9 +809,11 @@ public final class App {
      * The Java template has the TypeScript template's resource types with the same counts, the same
      * logical IDs per type and the same outputs; a difference is reported type by type.
      */
-    static String checkSameAsTypescript(final Map<String, Object> template, final Path templateFile, final Path typescriptFile) {
-        check(Files.isRegularFile(typescriptFile), SERVERLESS_STACK_NAME + ": no TypeScript template at " + typescriptFile
-                + ": run `npm run example` at the repository root first (or pass its path as the second argument)");
+    static String checkSameAsTypescript(final String stackName, final Map<String, Object> template, final Path templateFile,
+            final Path typescriptAssembly) {
+        Path typescriptFile = typescriptAssembly.resolve(stackName + ".template.json");
+        check(Files.isRegularFile(typescriptFile), stackName + ": no TypeScript template at " + typescriptFile
+                + ": run `npm run example` at the repository root first (or pass the directory of its cloud assembly as the second argument)");
         Map<String, Object> tsTemplate = readTemplate(typescriptFile);
         Map<String, List<String>> tsTypes = resourceTypes(tsTemplate);
         Map<String, List<String>> javaTypes = resourceTypes(template);
@@ -638,12 +844,13 @@ public final class App {
         }
         int tsCount = tsTypes.values().stream().mapToInt(List::size).sum();
         int javaCount = javaTypes.values().stream().mapToInt(List::size).sum();
-        check(problems.isEmpty(), SERVERLESS_STACK_NAME + ": the Java template " + shown(templateFile) + " (" + javaCount
+        check(problems.isEmpty(), stackName + ": the Java template " + shown(templateFile) + " (" + javaCount
                 + " resources) differs from the TypeScript template " + shown(typescriptFile) + " (" + tsCount + " resources):\n  "
                 + String.join("\n  ", problems) + "\n  TypeScript: " + countsLine(tsTypes) + "\n  Java:       " + countsLine(javaTypes));
+        Set<String> outputs = new TreeSet<>(map(template.getOrDefault("Outputs", Map.of())).keySet());
         return javaCount + " resources of " + javaTypes.size() + " types, the same types, counts and logical IDs as the TypeScript template "
-                + shown(typescriptFile) + " (" + countsLine(javaTypes) + "); the same outputs ("
-                + String.join(", ", new TreeSet<>(map(template.getOrDefault("Outputs", Map.of())).keySet())) + ")";
+                + shown(typescriptFile) + " (" + countsLine(javaTypes) + "); "
+                + (outputs.isEmpty() ? "no outputs in either" : "the same outputs (" + String.join(", ", outputs) + ")");
     }
 
     /** The checked LakeExample template: its summary line and its Lambda functions by logical ID. */
@@ -934,8 +1141,8 @@ public final class App {
 
     /**
      * CDK's CloudFormation validation found nothing unacknowledged; the suppressed findings are the
-     * W7001 the library acknowledges on LakeExample and on ServerlessDataLakeExample, one each (the
-     * app acknowledges nothing itself).
+     * W7001 the library acknowledges on LakeExample, ServerlessDataLakeExample and IcebergExample,
+     * one each (the app acknowledges nothing itself).
      */
     static String checkValidationReport(final CloudAssembly assembly) {
         // Warnings of the built-in validation do not fail the synth: read its report to make sure
@@ -958,8 +1165,8 @@ public final class App {
             }
         }
         // Each lake stack's W7001 is suppressed: aws-cdk-lib 2.275 reports one suppressed finding per
-        // stack; 2.263 (the Java example's) merges identical findings into one, with both stacks
-        // among its violating constructs and the acknowledgement of one of them.
+        // stack; 2.263 (the Java example's) merges identical findings into one, with every such
+        // stack among its violating constructs and the acknowledgement of one of them.
         List<List<String>> shown = new ArrayList<>();
         List<String> stacks = new ArrayList<>();
         for (SuppressedViolationJson finding : suppressed) {
@@ -985,7 +1192,7 @@ public final class App {
         expected.sort(null);
         check(stacks.equals(expected),
                 "validation report: expected " + LIBRARY_ACKNOWLEDGED_ID + " suppressed once on each of " + expected + " and nothing else, got " + shown);
-        return LIBRARY_ACKNOWLEDGED_ID + " acknowledged by the library at " + String.join(" and ", LIBRARY_ACKNOWLEDGED_AT) + ", nothing else";
+        return LIBRARY_ACKNOWLEDGED_ID + " acknowledged by the library at " + String.join(", ", LIBRARY_ACKNOWLEDGED_AT) + ", nothing else";
     }
 
     /** A policy statement's actions as a list. */
