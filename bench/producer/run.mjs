@@ -190,6 +190,67 @@ if (speedup < MIN_SPEEDUP) failures.push(`throughput ${speedup.toFixed(1)}x sing
 if (cpuPerRecord > MAX_CPU_US_PER_1KB_RECORD) failures.push(`client CPU ${cpuPerRecord.toFixed(1)} µs per 1 KB record, target ≤ ${MAX_CPU_US_PER_1KB_RECORD}`);
 
 // -------------------------------------------------------------------------------------------
+// Where a 1 KB record's client CPU goes: each unavoidable step of a producer measured alone, on
+// the same object and stream, beside the SDK's PutRecords and a hand-signed one. Information:
+// their sum is the floor any producer that reads S3, checks each record and calls PutRecords
+// pays here, whatever its code.
+// -------------------------------------------------------------------------------------------
+const http = require('node:http');
+const { createHash, createHmac } = require('node:crypto');
+const { SignatureV4 } = require('@smithy/signature-v4');
+const { PutRecordsCommand } = require('@aws-sdk/client-kinesis');
+const lines = small.split('\n').filter(Boolean).map((l) => Buffer.from(l));
+const sha256 = class { constructor(k) { this.h = k ? createHmac('sha256', k) : createHash('sha256'); } update(d) { this.h.update(d); } async digest() { return new Uint8Array(this.h.digest()); } };
+const signer = new SignatureV4({ credentials, region: REGION, service: 'kinesis', sha256 });
+const agent = new http.Agent({ keepAlive: true });
+const target = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Kinesis_20131202.PutRecords', 'host': `127.0.0.1:${kinesisPort}` };
+const batches = [];
+for (let i = 0; i < lines.length; i += 500) batches.push(lines.slice(i, i + 500));
+function putRecordsBody(batch) {
+  let body = '{"StreamName":"bench-bundled","Records":[';
+  for (let i = 0; i < batch.length; i++) body += `${i ? ',' : ''}{"Data":"${batch[i].toString('base64')}","PartitionKey":"k${i}"}`;
+  return Buffer.from(`${body}]}`);
+}
+function post(body, headers) {
+  return new Promise((ok, fail) => {
+    const req = http.request({ method: 'POST', hostname: '127.0.0.1', port: kinesisPort, path: '/', headers, agent }, (res) => {
+      const parts = [];
+      res.on('data', (c) => parts.push(c));
+      res.on('end', () => ok(Buffer.concat(parts)));
+    });
+    req.on('error', fail);
+    req.end(body);
+  });
+}
+async function signedPut(batch) {
+  const body = putRecordsBody(batch);
+  const signed = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: kinesisPort, path: '/', headers: { ...target }, body });
+  const out = JSON.parse((await post(body, { ...signed.headers, 'content-length': body.length })).toString('utf8'));
+  if (out.FailedRecordCount) throw new Error(`hand-signed PutRecords: ${out.FailedRecordCount} failed`);
+}
+const prebuilt = batches.map(putRecordsBody);
+const presigned = await signer.sign({ method: 'POST', protocol: 'http:', hostname: '127.0.0.1', port: kinesisPort, path: '/', headers: { ...target }, body: prebuilt[0] });
+const steps = [
+  ['S3 GetObject, body streamed (SDK)', async () => { for await (const _ of (await s3.send(new GetObjectCommand({ Bucket: 'bench', Key: 'landing/small.json' }))).Body); }, true],
+  ['decode and JSON.parse each record', async () => { for (const l of lines) JSON.parse(l.toString('utf8')); }, true],
+  ['build the PutRecords bodies (Base64, JSON)', async () => { for (const b of batches) putRecordsBody(b); }, true],
+  ['SHA-256 of the bodies (SigV4 payload hash)', async () => { for (const b of prebuilt) createHash('sha256').update(b).digest(); }, true],
+  ['HTTP POST of the prebuilt bodies, response read', async () => { for (const b of prebuilt) await post(b, { ...presigned.headers, 'content-length': b.length }); }, true],
+  ['PutRecords, hand-serialized and hand-signed', async () => { for (const b of batches) await signedPut(b); }, false],
+  ['PutRecords, SDK', async () => { for (const b of batches) await kinesis.send(new PutRecordsCommand({ StreamName: 'bench-bundled', Records: b.map((d, j) => ({ Data: d, PartitionKey: `k${j}` })) })); }, false],
+];
+const floorRows = [];
+let floor = 0;
+for (const [step, fn, part] of steps) {
+  await fn();
+  const runs = [];
+  for (let k = 0; k < 3; k++) runs.push((await measure(fn)).cpuUs / SMALL_RECORDS);
+  const us = runs.sort((a, b) => a - b)[1];
+  if (part) floor += us;
+  floorRows.push({ step, 'client CPU µs/record (median of 3)': us.toFixed(1), 'part of the floor': part ? 'yes' : 'no' });
+}
+
+// -------------------------------------------------------------------------------------------
 // Large objects (GZIP, as the raw backup is): peak memory must not grow with the object.
 // -------------------------------------------------------------------------------------------
 const peaks = [];
@@ -213,6 +274,9 @@ console.log(`\nBatch producer benchmark (kinesalite ${require('kinesalite/packag
 console.table(rows);
 console.log(`\nthroughput: bundled ${speedup.toFixed(1)}x one PutRecord per record (target ≥ ${MIN_SPEEDUP}x)`);
 console.log(`client CPU: ${cpuPerRecord.toFixed(1)} µs per 1 KB record (target ≤ ${MAX_CPU_US_PER_1KB_RECORD} µs)`);
+console.log('\nWhere a 1 KB record\'s client CPU goes (each step alone, same object and stream):');
+console.table(floorRows);
+console.log(`floor (S3 read + check + body + hash + HTTP): ${floor.toFixed(1)} µs per 1 KB record, against the ${MAX_CPU_US_PER_1KB_RECORD} µs target`);
 console.log(`peak heap+external from ${LARGE_SIZES_MIB[0]} MiB to ${LARGE_SIZES_MIB.at(-1)} MiB objects: ${peaks.map(mib).join(' → ')} (target: independent of the object's size)`);
 
 kinesis.destroy();
