@@ -374,11 +374,11 @@ describe('table optimizers', () => {
     }
   });
 
-  test('the optimizer role is trusted by Glue for this account only', () => {
+  test('the optimizer role is trusted by Glue, as Glue documents it', () => {
     const { t, catalog, stack } = setUp();
     const role = t.toJSON().Resources[stack.getLogicalId(catalog.optimizerRole!.node.defaultChild as any)];
     expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
-      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' }, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } },
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'glue.amazonaws.com' } },
     ]);
   });
 
