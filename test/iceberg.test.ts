@@ -197,6 +197,13 @@ describe('the Iceberg table', () => {
     expect(icebergInput(setUp().t).IcebergTableInput.Properties).toEqual({ 'commit.retry.num-retries': '10' });
   });
 
+  test('has no catalog partition keys, and its location comes from the layout', () => {
+    const { catalog, lake, stack } = setUp({ noDelivery: true });
+    expect(catalog.partitionKeys).toEqual([]);
+    expect(stack.resolve(catalog.tableLocation())).toEqual(stack.resolve(lake.layout.icebergTableLocation(lake.bucket.bucketName, 'orders')));
+    expect(new PartitionLayout().icebergTableLocation('my-lake', 'orders')).toBe('s3://my-lake/orders');
+  });
+
   test('a column may be named like a Hive partition key: Iceberg has none', () => {
     const { t } = setUp({ schema: new TableSchema([{ name: 'year', type: ColumnType.INT }]) });
     expect(icebergInput(t).IcebergTableInput.Schema.Fields[0].Name).toBe('year');
@@ -744,6 +751,7 @@ describe('unchanged Hive-style tables', () => {
     expect(table.Properties.TableInput.Parameters['projection.enabled']).toBe('true');
     expect(catalog.tableOptimizers).toEqual([]);
     expect(catalog.optimizerRole).toBeUndefined();
+    expect(catalog.partitionKeys).toEqual(['year', 'month', 'day', 'hour']);
     expect(stack.resolve(catalog.tableLocation())).toEqual({ 'Fn::Join': ['', ['s3://', { Ref: expect.any(String) }, '/orders/']] });
   });
 });

@@ -395,8 +395,11 @@ export class CrawledCatalog extends Construct {
    */
   public readonly optimizerRole?: iam.IRole;
 
-  /** @internal */
-  public readonly _icebergDefinition?: IcebergTableDefinition;
+  /**
+   * The table's partition key columns in the catalog: the layout's keys for a Hive-style table,
+   * none for an Iceberg table (it partitions by a column of its data, in its own metadata).
+   */
+  public readonly partitionKeys: string[];
 
   /** The lake bucket the table's objects are in. */
   public readonly bucket: s3.IBucket;
@@ -470,6 +473,7 @@ export class CrawledCatalog extends Construct {
     const schemaFirst = props.schema !== undefined;
     const format = props.tableFormat ?? TableFormat.HIVE_PARQUET;
     const iceberg = format.isIceberg;
+    const partitionKeys = iceberg ? [] : props.layout.partitionKeys;
     const discovery =
       props.partitionDiscovery ??
       (iceberg ? PartitionDiscovery.icebergMetadata() : schemaFirst ? PartitionDiscovery.projection() : PartitionDiscovery.crawler());
@@ -481,8 +485,7 @@ export class CrawledCatalog extends Construct {
       const p = nameProblem('database name', databaseName);
       if (p) problems.push(p);
     }
-    // Iceberg columns do not share a namespace with Hive-style partition keys.
-    if (props.schema) problems.push(...props.schema.validate(iceberg ? [] : props.layout.partitionKeys));
+    if (props.schema) problems.push(...props.schema.validate(partitionKeys));
     let icebergDefinition: IcebergTableDefinition | undefined;
     if (iceberg) {
       if (!schemaFirst) {
@@ -531,6 +534,7 @@ export class CrawledCatalog extends Construct {
     this.schema = props.schema;
     this.partitionDiscovery = discovery;
     this.tableFormat = format;
+    this.partitionKeys = partitionKeys;
 
     // The database this table must come after: the one defined here, or another catalog's.
     let cfnDatabase: glue.CfnDatabase | undefined = database._resource;
@@ -546,7 +550,6 @@ export class CrawledCatalog extends Construct {
       const table = this.defineIcebergTable(databaseName, icebergDefinition, props.tableDescription);
       if (cfnDatabase) table.node.addDependency(cfnDatabase);
       this.table = table;
-      this._icebergDefinition = icebergDefinition;
       const optimized = this.defineOptimizers(table, databaseName, format.icebergOptions ?? {});
       this.optimizerRole = optimized.role;
       this.tableOptimizers.push(...optimized.optimizers);
@@ -564,7 +567,7 @@ export class CrawledCatalog extends Construct {
             'EXTERNAL': 'TRUE',
             ...(discovery._kind === 'PROJECTION' ? props.layout.projectionParameters(props.bucket.bucketName, props.tableName) : {}),
           },
-          partitionKeys: props.layout.partitionKeys.map((name) => ({ name, type: 'string' })),
+          partitionKeys: partitionKeys.map((name) => ({ name, type: 'string' })),
           storageDescriptor: {
             columns: props.schema.columns.map((c) => ({ name: c.name, type: c.type.inputString, comment: c.comment })),
             location: this.tableLocation(),
@@ -601,8 +604,9 @@ export class CrawledCatalog extends Construct {
 
   /** The table's location: `s3://<bucket>/<table>` for Iceberg (Iceberg adds `/data` and `/metadata`), else `s3://<bucket>/<table>/`. */
   public tableLocation(): string {
-    const location = this.layout.tableLocation(this.bucket.bucketName, this.tableName);
-    return this.tableFormat.isIceberg ? location.replace(/\/$/, '') : location;
+    return this.tableFormat.isIceberg
+      ? this.layout.icebergTableLocation(this.bucket.bucketName, this.tableName)
+      : this.layout.tableLocation(this.bucket.bucketName, this.tableName);
   }
 
   /**

@@ -370,14 +370,11 @@ export class LakeMonitoring extends Construct {
     if (delivery.processorFunction) {
       conditions.push({ label: 'processor success ratio', metric: delivery.metricExecuteProcessingSuccess({ period: PERIOD }), comparison: '<', threshold: 1, fill: 1, why: 'any failed invocation' });
     }
-    return this.stageAlarm('Delivery', `delivery (Firehose to ${delivery.tableName}${delivery.writesIceberg ? ', Iceberg' : '/'})`, conditions, {
-      means: `Firehose is not ${delivery.writesIceberg ? 'committing the stream\'s records to the Iceberg table' : 'writing the stream\'s records into the lake'} on time`,
-      causes: delivery.writesIceberg
-        ? 'the role lost S3, KMS or Glue access, the lake key is disabled, the Glue table was changed or replaced, commits conflict with another writer, the processor Lambda fails'
-        : 'the role lost S3, KMS or Glue access, the lake key is disabled, the Glue table changed, the processor Lambda fails or times out',
-      action: delivery.writesIceberg
-        ? 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for its retry duration, then records go to errors/ and can be replayed'
-        : 'read the delivery stream\'s error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for 24 hours, then records go to errors/ and can be replayed',
+    const iceberg = delivery.writesIceberg;
+    return this.stageAlarm('Delivery', `delivery (Firehose to ${delivery.tableName}${iceberg ? ', Iceberg' : '/'})`, conditions, {
+      means: `Firehose is not ${iceberg ? 'committing the stream\'s records to the Iceberg table' : 'writing the stream\'s records into the lake'} on time`,
+      causes: `the role lost S3, KMS or Glue access, the lake key is disabled, the Glue table ${iceberg ? 'was changed or replaced, commits conflict with another writer' : 'changed'}, the processor Lambda fails or times out`,
+      action: `read the delivery stream's error logs (its log group, DestinationDelivery stream), fix the access or the table; Firehose retries for ${iceberg ? 'its retry duration' : '24 hours'}, then records go to errors/ and can be replayed`,
     }, [
       delivery.writesIceberg
         ? delivery.metricDeliveryToIcebergSuccessfulRows({ period: PERIOD })

@@ -221,6 +221,14 @@ export class PartitionLayout {
   }
 
   /**
+   * An Iceberg table's location: `s3://<bucket>/<table>`, without the trailing slash (Iceberg
+   * appends `/data` and `/metadata` to it), so its files are under the same `<table>/` root.
+   */
+  public icebergTableLocation(bucketName: string, tableName: string): string {
+    return `s3://${bucketName}/${tableName}`;
+  }
+
+  /**
    * The Athena `storage.location.template` for the table: the data prefix with `${key}`
    * placeholders in place of the Firehose expressions.
    */

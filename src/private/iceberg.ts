@@ -1,6 +1,5 @@
 import { Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { unscopedDataLakeError } from './errors';
 import { PartitionLayout } from '../layout/partition-layout';
 import { IcebergOptions } from '../schema/table-format';
 import { Column, TableSchema } from '../schema/table-schema';
@@ -150,11 +149,6 @@ export function icebergTableDefinition(
     doc: c.comment,
   }));
   return { definition: { fields, identifierFieldIds, partitionFields }, problems };
-}
-
-/** Throws the problems of a table definition, for callers without a construct. */
-export function assertIcebergDefinition(owner: string, problems: string[]): void {
-  if (problems.length > 0) throw unscopedDataLakeError(owner, ...problems);
 }
 
 /** The Iceberg tables this library declared, with their unique keys (identifier fields). */

@@ -474,7 +474,7 @@ function quickSightType(glueType: string, isPrimitive: boolean, spice: boolean):
 }
 
 /** The QuickSight input columns of a table's schema and partition keys, and the columns left out. */
-function inputColumns(columns: Column[], layout: PartitionLayout, spice: boolean, iceberg: boolean) {
+function inputColumns(columns: Column[], partitionKeys: string[], spice: boolean) {
   const input: quicksight.CfnDataSet.InputColumnProperty[] = [];
   const omitted: OmittedColumn[] = [];
   const unknown: OmittedColumn[] = [];
@@ -491,8 +491,8 @@ function inputColumns(columns: Column[], layout: PartitionLayout, spice: boolean
       input.push({ name: c.name, type: mapped.type, subType: mapped.subType });
     }
   }
-  // The table's partition keys are strings (CrawledCatalog declares them so); Iceberg tables have none.
-  if (!iceberg) for (const key of layout.partitionKeys) input.push({ name: key, type: 'STRING' });
+  // The table's partition keys are strings (CrawledCatalog declares them so).
+  for (const key of partitionKeys) input.push({ name: key, type: 'STRING' });
   return { input, omitted, unknown };
 }
 
@@ -539,6 +539,23 @@ const PERIOD_FIELD = 'Partition start (UTC)';
 const DATA_SET_IDENTIFIER = 'lake';
 const SHEET_ID = 'overview';
 
+/** A Hive-style table's period: its partition keys parsed back into a date. */
+function hivePeriod(layout: PartitionLayout): { expression: string; countColumn: string } {
+  const keys = layout.partitionKeys;
+  const concat = keys.flatMap((k, i) => (i === 0 ? [`{${k}}`] : [`'${KEY_SEPARATORS[i]}'`, `{${k}}`]));
+  const pattern = keys.map((_k, i) => `${KEY_SEPARATORS[i]}${KEY_PATTERNS[i]}`).join('');
+  return { expression: `parseDate(concat(${concat.join(', ')}), '${pattern}')`, countColumn: keys[0] };
+}
+
+/**
+ * An Iceberg table's period: its partition column truncated to the layout's granularity.
+ *
+ * @see https://docs.aws.amazon.com/quicksight/latest/user/truncDate-function.html
+ */
+function icebergPeriod(layout: PartitionLayout, column: string): { expression: string; countColumn: string } {
+  return { expression: `truncDate('${TRUNC_PERIODS[layout.granularity.name]}', {${column}})`, countColumn: column };
+}
+
 /**
  * The starter definition: the partition period as a calculated field, a line chart of the row
  * count per period and a table of the newest rows, filtered to a recent window.
@@ -550,14 +567,7 @@ function starterDefinition(
   icebergPartitionColumn?: string,
 ): quicksight.CfnDashboard.DashboardVersionDefinitionProperty {
   const starter = STARTER[layout.granularity.name];
-  const keys = icebergPartitionColumn ? [icebergPartitionColumn] : layout.partitionKeys;
-  const concat = keys.flatMap((k, i) => (i === 0 ? [`{${k}}`] : [`'${KEY_SEPARATORS[i]}'`, `{${k}}`]));
-  const pattern = keys.map((_k, i) => `${KEY_SEPARATORS[i]}${KEY_PATTERNS[i]}`).join('');
-  // An Iceberg table's period is its partition column truncated to the layout's granularity.
-  // https://docs.aws.amazon.com/quicksight/latest/user/truncDate-function.html
-  const expression = icebergPartitionColumn
-    ? `truncDate('${TRUNC_PERIODS[layout.granularity.name]}', {${icebergPartitionColumn}})`
-    : `parseDate(concat(${concat.join(', ')}), '${pattern}')`;
+  const { expression, countColumn } = icebergPartitionColumn ? icebergPeriod(layout, icebergPartitionColumn) : hivePeriod(layout);
   const column = (columnName: string) => ({ dataSetIdentifier: DATA_SET_IDENTIFIER, columnName });
   const title = (plainText: string) => ({ visibility: 'VISIBLE', formatText: { plainText } });
   return {
@@ -576,7 +586,7 @@ function starterDefinition(
                 fieldWells: {
                   lineChartAggregatedFieldWells: {
                     category: [{ dateDimensionField: { fieldId: 'period', column: column(PERIOD_FIELD), dateGranularity: starter.granularity } }],
-                    values: [{ categoricalMeasureField: { fieldId: 'rows', column: column(keys[0]), aggregationFunction: 'COUNT' } }],
+                    values: [{ categoricalMeasureField: { fieldId: 'rows', column: column(countColumn), aggregationFunction: 'COUNT' } }],
                   },
                 },
               },
@@ -743,7 +753,7 @@ export class QuickSightDataSet extends Construct {
     }
     throwIfAny(this, problems);
 
-    const columns = inputColumns(catalog.schema?.columns ?? [], catalog.layout, spice, catalog.tableFormat.isIceberg);
+    const columns = inputColumns(catalog.schema?.columns ?? [], catalog.partitionKeys, spice);
     this.omittedColumns = columns.omitted;
     this.importMode = importMode;
     const known = columns.omitted.filter((o) => !columns.unknown.includes(o));
