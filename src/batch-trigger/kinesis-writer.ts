@@ -2,6 +2,7 @@
 import { KinesisClient, PutRecordsCommand, PutRecordsResultEntry } from '@aws-sdk/client-kinesis';
 // eslint-disable-next-line import/no-extraneous-dependencies -- bundled into the handler asset, never loaded by the library; the Lambda runtime provides the SDK
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sendPutRecordsWithPrebuiltBody } from './put-records-body';
 
 /**
  * Writes records to a Kinesis data stream with `PutRecords`, in batches bounded by the service's
@@ -142,6 +143,7 @@ export class KinesisWriter {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.random = options.random ?? Math.random;
     this.log = options.log ?? console.log;
+    sendPutRecordsWithPrebuiltBody(options.kinesis);
   }
 
   /** Records waiting for the next call. */
