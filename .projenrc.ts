@@ -148,7 +148,7 @@ const benchProducer = project.addTask('bench:producer', {
   description: 'Benchmark the bundled batch producer against one PutRecord per record, on kinesalite',
 });
 benchProducer.spawn(project.bundler.bundleTask);
-benchProducer.exec('node bench/producer/run.mjs', { receiveArgs: true });
+benchProducer.exec('node --expose-gc bench/producer/run.mjs', { receiveArgs: true });
 const benchSynth = project.addTask('bench:synth', {
   description: 'Benchmark synthesis of ServerlessDataLake stacks against bare aws-cdk-lib L2 stacks (1, 10 and 30 lakes)',
 });

@@ -1,4 +1,5 @@
 import { createHash, createHmac } from 'crypto';
+import { Readable } from 'stream';
 import { KinesisClient, PutRecordCommand, PutRecordsCommand, PutRecordsCommandInput } from '@aws-sdk/client-kinesis';
 import * as fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
@@ -159,5 +160,102 @@ describe('the PutRecords body the producer writes', () => {
     expect(client.middlewareStack.identify().filter((m) => m.startsWith('prebuiltPutRecordsBody'))).toHaveLength(2);
     const req = await capture(client, new PutRecordsCommand({ StreamName: 's', Records: [{ Data: Buffer.from('x'), PartitionKey: 'k' }] }), captured);
     expect(req.body.toString('utf8')).toBe('{"Records":[{"Data":"eA==","PartitionKey":"k"}],"StreamName":"s"}');
+  });
+});
+
+interface Seen {
+  readonly arrayBuffer: ArrayBufferLike;
+  readonly byteOffset: number;
+  readonly length: number;
+  /** The body when the handler got it, and when it answered: a buffer written over in flight differs. */
+  readonly text: string;
+  textAtAnswer?: string;
+}
+
+describe('the body buffer the producer reuses', () => {
+  /** A client whose HTTP handler answers PutRecords with success after `delayMs`, or fails when `fail` says so. */
+  function answeringClient(seen: Seen[], fail: () => boolean, delayMs = 0): KinesisClient {
+    const client = new KinesisClient({
+      region: 'eu-west-1',
+      credentials: CREDENTIALS,
+      endpoint: 'https://kinesis.eu-west-1.amazonaws.com',
+      maxAttempts: 1,
+      requestHandler: {
+        handle: async (request: { body: Buffer }) => {
+          // The text is copied now: once the call succeeds the buffer is written over by the next one.
+          const entry: Seen = { arrayBuffer: request.body.buffer, byteOffset: request.body.byteOffset, length: request.body.length, text: request.body.toString('utf8') };
+          seen.push(entry);
+          const n = (JSON.parse(entry.text) as { Records: unknown[] }).Records.length;
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          entry.textAtAnswer = request.body.toString('utf8');
+          if (fail()) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+          const entries = Array.from({ length: n }, (_, i) => ({ SequenceNumber: String(1000 + i), ShardId: 'shardId-000000000000' }));
+          return {
+            response: {
+              statusCode: 200,
+              headers: { 'content-type': 'application/x-amz-json-1.1' },
+              body: Readable.from([Buffer.from(JSON.stringify({ FailedRecordCount: 0, Records: entries }))]),
+            },
+          };
+        },
+      } as never,
+    });
+    sendPutRecordsWithPrebuiltBody(client);
+    return client;
+  }
+  const input = (tag: string, n: number): PutRecordsCommandInput => ({
+    StreamName: 's',
+    Records: Array.from({ length: n }, (_, i) => ({ Data: Buffer.from(`{"tag":"${tag}","i":${i}}`), PartitionKey: `${tag}-${i}` })),
+  });
+  const expected = (i: PutRecordsCommandInput) => putRecordsBody(i).toString('utf8');
+
+  test('is the same memory from one successful call to the next, each body right', async () => {
+    const seen: Seen[] = [];
+    const client = answeringClient(seen, () => false);
+    const inputs = [input('a', 3), input('b', 500), input('c', 1)];
+    for (const i of inputs) {
+      const out = await client.send(new PutRecordsCommand(i));
+      expect(out.FailedRecordCount).toBe(0);
+      expect(out.Records).toHaveLength(i.Records!.length);
+    }
+    expect(seen.map((s) => s.text)).toEqual(inputs.map(expected));
+    expect(new Set(seen.map((s) => s.arrayBuffer)).size).toBe(1);
+    expect(seen.map((s) => s.byteOffset)).toEqual([0, 0, 0]);
+  });
+
+  test('is not shared by concurrent calls on one client', async () => {
+    const seen: Seen[] = [];
+    const client = answeringClient(seen, () => false, 20);
+    // Records of 2 KB, so that no body comes from Node's pool of small buffers.
+    const big = (tag: string, n: number): PutRecordsCommandInput => ({
+      StreamName: 's',
+      Records: Array.from({ length: n }, (_, i) => ({ Data: Buffer.from(JSON.stringify({ tag, i, pad: 'x'.repeat(2048) })), PartitionKey: `${tag}-${i}` })),
+    });
+    const inputs = [big('a', 10), big('b', 20), big('c', 30)];
+    await Promise.all(inputs.map((i) => client.send(new PutRecordsCommand(i))));
+    expect(seen.map((s) => s.text).sort()).toEqual(inputs.map(expected).sort());
+    for (const s of seen) expect(s.textAtAnswer).toBe(s.text);
+    for (const a of seen) {
+      for (const b of seen) {
+        const apart = a.byteOffset + a.length <= b.byteOffset || b.byteOffset + b.length <= a.byteOffset;
+        if (a !== b && a.arrayBuffer === b.arrayBuffer) expect(apart).toBe(true);
+      }
+    }
+  });
+
+  test('is dropped after a failed call, whose socket may still hold it', async () => {
+    const seen: Seen[] = [];
+    let failNext = true;
+    const client = answeringClient(seen, () => {
+      const f = failNext;
+      failNext = false;
+      return f;
+    });
+    await expect(client.send(new PutRecordsCommand(input('a', 5)))).rejects.toThrow('socket hang up');
+    await client.send(new PutRecordsCommand(input('b', 5)));
+    await client.send(new PutRecordsCommand(input('c', 5)));
+    expect(seen.map((s) => s.text)).toEqual([input('a', 5), input('b', 5), input('c', 5)].map(expected));
+    expect(seen[1].arrayBuffer).not.toBe(seen[0].arrayBuffer);
+    expect(seen[2].arrayBuffer).toBe(seen[1].arrayBuffer);
   });
 });
