@@ -74,6 +74,8 @@ const partitionKey = fc.oneof(
   fc.uuid(),
   fc.string({ minLength: 1, maxLength: 256 }),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 64 }),
+  // any UTF-16 code unit, so lone surrogates too (JSON.stringify escapes them; so must the body)
+  fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 64 }),
   fc.constantFrom('"', '\\', '\u0000', '\n', '\u2028', 'ü', '😀', '</script>'),
 );
 const records = fc.array(fc.record({
