@@ -4,9 +4,10 @@
 // See README.md in this folder for what each figure means and the targets checked.
 
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -240,24 +241,12 @@ const agent = new http.Agent({ keepAlive: true });
 const target = { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'Kinesis_20131202.PutRecords', 'host': `127.0.0.1:${kinesisPort}` };
 const batches = [];
 for (let i = 0; i < lines.length; i += 500) batches.push(lines.slice(i, i + 500));
-/** The cheapest body found: one buffer of the exact size, Base64 the only string per record (the producer's way). */
-function putRecordsBody(batch) {
-  const head = '{"Records":[';
-  const tail = ']' + ',"StreamName":"bench-bundled"}';
-  const keys = batch.map((_, i) => `k${i}`);
-  let size = head.length + tail.length;
-  for (let i = 0; i < batch.length; i++) size += (i ? 1 : 0) + 9 + 4 * Math.ceil(batch[i].length / 3) + 17 + keys[i].length + 2 + 1;
-  const buf = Buffer.allocUnsafe(size);
-  let off = buf.write(head, 0, 'latin1');
-  for (let i = 0; i < batch.length; i++) {
-    off += buf.write(i ? ',{"Data":"' : '{"Data":"', off, 'latin1');
-    off += buf.write(batch[i].toString('base64'), off, 'latin1');
-    off += buf.write(`","PartitionKey":"${keys[i]}"}`, off, 'latin1');
-  }
-  off += buf.write(tail, off, 'latin1');
-  if (off !== size) throw new Error(`body: ${off} of ${size} bytes`);
-  return buf;
-}
+// The producer's own body writer (src/batch-trigger/put-records-body.ts), built here with
+// esbuild (the SDK left external) so that the floor's body step is exactly what the producer does.
+const bodyModule = resolve(mkdtempSync(resolve(tmpdir(), 'bench-producer-')), 'put-records-body.js');
+require('esbuild').buildSync({ entryPoints: [resolve(ROOT, 'src/batch-trigger/put-records-body.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: bodyModule, external: ['@aws-sdk/*'], logLevel: 'error' });
+const producerBody = require(bodyModule).putRecordsBody;
+const putRecordsBody = (batch) => producerBody({ StreamName: 'bench-bundled', Records: batch.map((Data, i) => ({ Data, PartitionKey: `k${i}` })) });
 function post(body, headers) {
   return new Promise((ok, fail) => {
     const req = http.request({ method: 'POST', hostname: '127.0.0.1', port: kinesisPort, path: '/', headers, agent }, (res) => {
@@ -280,7 +269,7 @@ const presigned = await signer.sign({ method: 'POST', protocol: 'http:', hostnam
 const steps = [
   ['S3 GetObject, body streamed (SDK)', async () => { for await (const _ of (await s3.send(new GetObjectCommand({ Bucket: 'bench', Key: 'landing/small.json' }))).Body); }, true],
   ['decode and JSON.parse each record', async () => { for (const l of lines) JSON.parse(l.toString('utf8')); }, true],
-  ['build the PutRecords bodies (Base64 into one buffer)', async () => { for (const b of batches) putRecordsBody(b); }, true],
+  ['build the PutRecords bodies (the producer\'s putRecordsBody)', async () => { for (const b of batches) putRecordsBody(b); }, true],
   ['SHA-256 of the bodies (SigV4 payload hash)', async () => { for (const b of prebuilt) createHash('sha256').update(b).digest(); }, true],
   ['HTTP POST of the prebuilt bodies, response read', async () => { for (const b of prebuilt) await post(b, { ...presigned.headers, 'content-length': b.length }); }, true],
   ['PutRecords, hand-serialized and hand-signed', async () => { for (const b of batches) await signedPut(b); }, false],
@@ -330,6 +319,7 @@ kinesis.destroy();
 s3.destroy();
 sqs.destroy();
 await Promise.all([kinesalite.stop(), moto.stop()]);
+rmSync(dirname(bodyModule), { recursive: true, force: true });
 if (failures.length > 0) {
   console.log(`\nMISSED:\n  - ${failures.join('\n  - ')}`);
   if (CHECK) process.exit(1);

@@ -119,12 +119,12 @@ class BodyBuffer {
   private buffer: Buffer | undefined;
   private lent = false;
 
-  /** A buffer of `size` bytes, the shared one when free; `shared` says which. */
-  public lend(size: number): { buffer: Buffer; shared: boolean } {
-    if (this.lent) return { buffer: Buffer.allocUnsafe(size), shared: false };
+  /** `size` bytes of the shared buffer, or undefined while it is lent. */
+  public lend(size: number): Buffer | undefined {
+    if (this.lent) return undefined;
     if (this.buffer === undefined || this.buffer.length < size) this.buffer = Buffer.allocUnsafe(Math.max(size, MIN_SHARED_BYTES));
     this.lent = true;
-    return { buffer: this.buffer.subarray(0, size), shared: true };
+    return this.buffer.subarray(0, size);
   }
 
   /** The call that used the shared buffer ended; after a failure the buffer is dropped (a socket may still hold it). */
@@ -155,19 +155,15 @@ export function sendPutRecordsWithPrebuiltBody(client: KinesisClient): void {
     (next, context) => async (args) => {
       const input = args.input as PutRecordsCommandInput;
       if (context.commandName !== 'PutRecordsCommand' || !handles(input)) return next(args);
-      let lent = false;
+      let lent: Buffer | undefined;
       let succeeded = false;
       try {
-        bodies.set(context, putRecordsBody(input, (size) => {
-          const { buffer, shared: isShared } = shared.lend(size);
-          lent = isShared;
-          return buffer;
-        }));
+        bodies.set(context, putRecordsBody(input, (size) => (lent = shared.lend(size)) ?? Buffer.allocUnsafe(size)));
         const out = await next({ ...args, input: { ...input, Records: [] } });
         succeeded = true;
         return out;
       } finally {
-        if (lent) shared.giveBack(succeeded);
+        if (lent !== undefined) shared.giveBack(succeeded);
       }
     },
     { step: 'serialize', priority: 'high', name: 'prebuiltPutRecordsBodyInput' },

@@ -21,23 +21,33 @@ interface Captured {
 const CREDENTIALS = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const SENT = 'request captured, not sent';
 
-function capturingClient(prebuilt: boolean, captured: Captured[]): KinesisClient {
+interface WireRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly headers: Record<string, string>;
+  readonly body: unknown;
+}
+
+/** A Kinesis client whose HTTP handler is `handle` (nothing leaves the process), with the producer's body or the SDK's. */
+function clientWith(prebuilt: boolean, handle: (request: WireRequest) => Promise<unknown>): KinesisClient {
   const client = new KinesisClient({
     region: 'eu-west-1',
     credentials: CREDENTIALS,
     endpoint: 'https://kinesis.eu-west-1.amazonaws.com',
     maxAttempts: 1,
-    requestHandler: {
-      handle: async (request: { method: string; path: string; headers: Record<string, string>; body: unknown }) => {
-        const b = request.body;
-        const body = b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.from(String(b), 'utf8');
-        captured.push({ method: request.method, path: request.path, headers: { ...request.headers }, body });
-        throw new Error(SENT);
-      },
-    } as never,
+    requestHandler: { handle } as never,
   });
   if (prebuilt) sendPutRecordsWithPrebuiltBody(client);
   return client;
+}
+
+function capturingClient(prebuilt: boolean, captured: Captured[]): KinesisClient {
+  return clientWith(prebuilt, async (request) => {
+    const b = request.body;
+    const body = b instanceof Uint8Array ? Buffer.from(b.buffer, b.byteOffset, b.byteLength) : Buffer.from(String(b), 'utf8');
+    captured.push({ method: request.method, path: request.path, headers: { ...request.headers }, body });
+    throw new Error(SENT);
+  });
 }
 
 async function capture(client: KinesisClient, command: PutRecordsCommand | PutRecordCommand, into: Captured[]): Promise<Captured> {
@@ -177,33 +187,24 @@ interface Seen {
 describe('the body buffer the producer reuses', () => {
   /** A client whose HTTP handler answers PutRecords with success after `delayMs`, or fails when `fail` says so. */
   function answeringClient(seen: Seen[], fail: () => boolean, delayMs = 0): KinesisClient {
-    const client = new KinesisClient({
-      region: 'eu-west-1',
-      credentials: CREDENTIALS,
-      endpoint: 'https://kinesis.eu-west-1.amazonaws.com',
-      maxAttempts: 1,
-      requestHandler: {
-        handle: async (request: { body: Buffer }) => {
-          // The text is copied now: once the call succeeds the buffer is written over by the next one.
-          const entry: Seen = { arrayBuffer: request.body.buffer, byteOffset: request.body.byteOffset, length: request.body.length, text: request.body.toString('utf8') };
-          seen.push(entry);
-          const n = (JSON.parse(entry.text) as { Records: unknown[] }).Records.length;
-          await new Promise((resolve) => setTimeout(resolve, delayMs));
-          entry.textAtAnswer = request.body.toString('utf8');
-          if (fail()) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
-          const entries = Array.from({ length: n }, (_, i) => ({ SequenceNumber: String(1000 + i), ShardId: 'shardId-000000000000' }));
-          return {
-            response: {
-              statusCode: 200,
-              headers: { 'content-type': 'application/x-amz-json-1.1' },
-              body: Readable.from([Buffer.from(JSON.stringify({ FailedRecordCount: 0, Records: entries }))]),
-            },
-          };
+    return clientWith(true, async (request) => {
+      const body = request.body as Buffer;
+      // The text is copied now: once the call succeeds the buffer is written over by the next one.
+      const entry: Seen = { arrayBuffer: body.buffer, byteOffset: body.byteOffset, length: body.length, text: body.toString('utf8') };
+      seen.push(entry);
+      const n = (JSON.parse(entry.text) as { Records: unknown[] }).Records.length;
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      entry.textAtAnswer = body.toString('utf8');
+      if (fail()) throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+      const entries = Array.from({ length: n }, (_, i) => ({ SequenceNumber: String(1000 + i), ShardId: 'shardId-000000000000' }));
+      return {
+        response: {
+          statusCode: 200,
+          headers: { 'content-type': 'application/x-amz-json-1.1' },
+          body: Readable.from([Buffer.from(JSON.stringify({ FailedRecordCount: 0, Records: entries }))]),
         },
-      } as never,
+      };
     });
-    sendPutRecordsWithPrebuiltBody(client);
-    return client;
   }
   const input = (tag: string, n: number): PutRecordsCommandInput => ({
     StreamName: 's',
